@@ -2,5 +2,24 @@
 //!
 //! In: the book's sources (`book/`), diagram files (`diagrams/`), the `snippets` crate and
 //! `theme/`. Out: the HTML book (through mdBook), and on request single diagrams as SVG or PNG.
+//!
+//! The pipeline, each stage a pure function over the previous stage's type:
+//!
+//! 1. [`catalog`]: `book/catalog.toml` → the 21 pieces, with diagnostics.
+//! 2. [`frontmatter`]: a chapter's `+++` header → page metadata, checked against the catalogue.
+//! 3. [`hub`]: catalogue → the topic hub and the per-tag pages (handlebars).
+//! 4. [`mdbook`]: the boundary with mdBook, the only module that imports its types: the
+//!    preprocessor (directives, front matter, hub), the HTML renderer wrapper, and `build`.
+//! 5. [`audit`]: a built book → broken links, missing anchors, remote resources.
+//!
+//! IO happens only in [`mdbook`], [`serve`], [`scaffold`] and the binaries.
 
+pub mod audit;
+pub mod catalog;
 pub mod diagnostic;
+pub mod directive;
+pub mod frontmatter;
+pub mod hub;
+pub mod mdbook;
+pub mod scaffold;
+pub mod serve;

@@ -1,1 +1,163 @@
-fn main() {}
+//! `dsbook`: the book's command line, run as `cargo book <command>` (an alias in
+//! `.cargo/config.toml`).
+//!
+//! In: a command and its flags. Out: the built book, a server, a check report, a new piece's
+//! files, or a rendered diagram; problems go to stderr with a non-zero exit code.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use generator::catalog::{self, Format};
+use generator::mdbook::{self, BuildOptions};
+use generator::{scaffold, serve};
+
+const USAGE: &str = "\
+usage: cargo book <command>
+
+commands:
+  build [--dest DIR]        build the whole book into target/book (or DIR)
+  serve [--port N]          serve the book on 127.0.0.1:N (default 3000), rebuilding and
+                            reloading the browser when book/, diagrams/, snippets/ or theme/ change
+  check                     run every validation of the build without writing the output
+  new <format> <id> --title T --tags \"A, B\" --summary S
+                            start a new piece as a draft; format is handbook, design or tool
+  help                      show this message
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The project root: the folder holding `book/`, found from this crate's location so the
+/// commands work from any folder of the checkout.
+fn project_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    let root = project_root();
+    let command = args.first().map(String::as_str).unwrap_or("help");
+    let flags = Flags::parse(&args[1.min(args.len())..])?;
+    match command {
+        "build" => {
+            let dest = flags.value("dest").map(PathBuf::from);
+            let opts = BuildOptions { book_root: root.join("book"), dest, live_reload: None };
+            let outcome = mdbook::build(&opts).map_err(|e| format!("{e:#}"))?;
+            print_warnings(&outcome.report.warnings);
+            let r = &outcome.report;
+            println!(
+                "built {} chapters and {} tag pages ({} of {} pieces published, {} directives) into {} in {} ms",
+                r.chapters,
+                r.tag_pages,
+                r.published,
+                r.pieces,
+                r.directives,
+                outcome.dest.display(),
+                outcome.elapsed.as_millis()
+            );
+            Ok(())
+        }
+        "serve" => {
+            let port: u16 = flags.value("port").unwrap_or("3000").parse().map_err(|_| "--port takes a number".to_owned())?;
+            let opts = serve::ServeOptions {
+                dest: root.join("target/book-serve"),
+                project_root: root,
+                addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            };
+            serve::serve(&opts).map_err(|e| format!("{e:#}"))
+        }
+        "check" => {
+            let (outcome, audit) = mdbook::check(&root.join("book")).map_err(|e| format!("{e:#}"))?;
+            print_warnings(&outcome.report.warnings);
+            let r = &outcome.report;
+            println!(
+                "checked {} chapters, {} pieces ({} published), {} directives; audited {} pages: {} links, {} anchors, {} resources",
+                r.chapters, r.pieces, r.published, r.directives, audit.pages, audit.links, audit.anchors, audit.resources
+            );
+            if audit.problems.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("{}\n{} problems in the built pages", audit.problems.join("\n"), audit.problems.len()))
+            }
+        }
+        "new" => {
+            let [format, id] = flags.positional.as_slice() else {
+                return Err(format!("`new` takes a format and an id\n\n{USAGE}"));
+            };
+            let format = Format::ALL
+                .into_iter()
+                .find(|f| f.key() == format)
+                .ok_or_else(|| format!("unknown format `{format}`: use handbook, design or tool"))?;
+            let catalog_path = root.join("book/catalog.toml");
+            let text = std::fs::read_to_string(&catalog_path).map_err(|e| format!("{}: {e}", catalog_path.display()))?;
+            let (catalog, diags) = catalog::parse("book/catalog.toml", &text);
+            let catalog = catalog.ok_or_else(|| diags.iter().map(|d| d.render(&text)).collect::<String>())?;
+            let piece = scaffold::NewPiece {
+                format,
+                id: id.clone(),
+                title: flags.value("title").unwrap_or_default().to_owned(),
+                tags: flags.value("tags").unwrap_or_default().split(',').map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect(),
+                summary: flags.value("summary").unwrap_or_default().to_owned(),
+            };
+            let plan = scaffold::plan(&piece, &catalog)?;
+            scaffold::apply(&root, &plan).map_err(|e| e.to_string())?;
+            for edit in &plan {
+                match edit {
+                    scaffold::Edit::Create(path, _) => println!("created  {}", path.display()),
+                    scaffold::Edit::Append(path, _) => println!("appended {}", path.display()),
+                }
+            }
+            println!("`{id}` is a draft: write its chapter, then set status = \"published\" and list it in book/src/SUMMARY.md");
+            Ok(())
+        }
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    }
+}
+
+fn print_warnings(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("{w}");
+    }
+}
+
+/// `--name value` pairs and positional arguments.
+struct Flags {
+    named: Vec<(String, String)>,
+    positional: Vec<String>,
+}
+
+impl Flags {
+    fn parse(args: &[String]) -> Result<Flags, String> {
+        let mut flags = Flags { named: Vec::new(), positional: Vec::new() };
+        let mut iter = args.iter();
+        while let Some(arg) = iter.next() {
+            if let Some(name) = arg.strip_prefix("--") {
+                let (name, value) = match name.split_once('=') {
+                    Some((n, v)) => (n.to_owned(), v.to_owned()),
+                    None => (name.to_owned(), iter.next().cloned().ok_or_else(|| format!("--{name} needs a value"))?),
+                };
+                flags.named.push((name, value));
+            } else {
+                flags.positional.push(arg.clone());
+            }
+        }
+        Ok(flags)
+    }
+
+    fn value(&self, name: &str) -> Option<&str> {
+        self.named.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}

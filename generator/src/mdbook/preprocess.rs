@@ -1,0 +1,356 @@
+//! The `dsbook` mdBook preprocessor.
+//!
+//! In: mdBook's [`Book`] (after its `links` preprocessor) and the preprocessor's table in
+//! `book.toml`. Out: the same book with front matter turned into page metadata, directives
+//! expanded, one page per tag added under `tags/index.md`, and empty parts dropped from the
+//! navigation; or an error listing every problem found, each with file:line:column.
+//!
+//! With `catalog = "catalog.toml"` in its table the preprocessor runs in book mode: every
+//! chapter needs front matter, and the catalogue is checked against the chapters and
+//! `SUMMARY.md`. Without it, other books can use the directives alone.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Result, bail};
+use mdbook_preprocessor::book::{Book, BookItem, Chapter, SectionNumber};
+use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
+use serde::Deserialize;
+
+use crate::catalog::{self, Catalog};
+use crate::diagnostic::{Diagnostic, Severity, closest};
+use crate::directive;
+use crate::frontmatter::{self, PageMeta};
+use crate::hub::{Hub, Templates};
+
+/// The preprocessor's name, and its table in `book.toml`: `[preprocessor.dsbook]`.
+pub const NAME: &str = "dsbook";
+
+/// Directives this preprocessor expands.
+pub const DIRECTIVES: [&str; 2] = ["hub", "tags"];
+
+/// The first line of a preprocessed chapter carries its page metadata to the renderer.
+pub const META_PREFIX: &str = "<!-- dsbook:page ";
+
+/// Counts of what one run checked and produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Chapters read (tag pages not included).
+    pub chapters: usize,
+    /// Pieces in the catalogue.
+    pub pieces: usize,
+    /// Pieces published.
+    pub published: usize,
+    /// Tag pages added.
+    pub tag_pages: usize,
+    /// Directives expanded.
+    pub directives: usize,
+    /// Rendered warnings, printed by the caller.
+    pub warnings: Vec<String>,
+}
+
+/// A report shared between the preprocessor and the code that ran the build.
+pub type SharedReport = Arc<Mutex<Report>>;
+
+/// The preprocessor; see the module documentation.
+#[derive(Default)]
+pub struct DsPreprocessor {
+    report: SharedReport,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+struct Config {
+    catalog: Option<PathBuf>,
+}
+
+impl DsPreprocessor {
+    /// A preprocessor with an empty report.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A handle to the report the next run fills in.
+    pub fn report_handle(&self) -> SharedReport {
+        Arc::clone(&self.report)
+    }
+}
+
+impl Preprocessor for DsPreprocessor {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn supports_renderer(&self, renderer: &str) -> Result<bool> {
+        Ok(matches!(renderer, "html" | "markdown" | "test"))
+    }
+
+    fn run(&self, ctx: &PreprocessorContext, book: Book) -> Result<Book> {
+        let config: Config = ctx.config.get(&format!("preprocessor.{NAME}"))?.unwrap_or_default();
+        let mut run = Run::new(ctx, config)?;
+        let book = run.process(book);
+        let (errors, warnings): (Vec<_>, Vec<_>) =
+            run.diagnostics.iter().partition(|d| d.severity == Severity::Error);
+        let render = |d: &Diagnostic| {
+            let text = run.files.get(&d.file).map_or("", String::as_str);
+            d.render(text)
+        };
+        run.report.warnings = warnings.iter().map(|d| render(d)).collect();
+        if let Ok(mut shared) = self.report.lock() {
+            *shared = run.report.clone();
+        }
+        if !errors.is_empty() {
+            let mut message: String = errors.iter().map(|d| render(d) + "\n").collect();
+            message.push_str(&format!(
+                "the book has {} error{}; fix {} and build again",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" },
+                if errors.len() == 1 { "it" } else { "them" }
+            ));
+            bail!(message);
+        }
+        Ok(book)
+    }
+}
+
+/// State of one preprocessor run.
+struct Run {
+    /// Project-relative display path of `book/src`, like `book/src`.
+    src_display: String,
+    catalog: Option<Catalog>,
+    hub: Option<Hub>,
+    /// Display path → text, for rendering diagnostics.
+    files: BTreeMap<String, String>,
+    diagnostics: Vec<Diagnostic>,
+    report: Report,
+}
+
+impl Run {
+    fn new(ctx: &PreprocessorContext, config: Config) -> Result<Run> {
+        let base = ctx.root.parent().map(Path::to_path_buf).unwrap_or_default();
+        let display = |p: &Path| p.strip_prefix(&base).unwrap_or(p).to_string_lossy().replace('\\', "/");
+        let src_dir = ctx.root.join(&ctx.config.book.src);
+        let mut run = Run {
+            src_display: display(&src_dir),
+            catalog: None,
+            hub: None,
+            files: BTreeMap::new(),
+            diagnostics: Vec::new(),
+            report: Report::default(),
+        };
+        let Some(catalog_path) = config.catalog else { return Ok(run) };
+
+        let catalog_path = ctx.root.join(catalog_path);
+        let catalog_file = display(&catalog_path);
+        let text = std::fs::read_to_string(&catalog_path)
+            .map_err(|e| anyhow::anyhow!("cannot read the catalogue {}: {e}", catalog_path.display()))?;
+        let (catalog, diags) = catalog::parse(&catalog_file, &text);
+        run.diagnostics.extend(diags);
+
+        let summary_path = src_dir.join("SUMMARY.md");
+        let summary_text = std::fs::read_to_string(&summary_path).unwrap_or_default();
+        let summary_file = display(&summary_path);
+        if let Some(catalog) = &catalog {
+            let chapters = markdown_files(&src_dir);
+            run.diagnostics.extend(catalog::check_chapters(
+                catalog,
+                &catalog::Sources {
+                    catalog_file: &catalog_file,
+                    catalog_text: &text,
+                    summary_file: &summary_file,
+                    summary_text: &summary_text,
+                    chapters: &chapters,
+                },
+            ));
+            run.report.pieces = catalog.pieces.len();
+            run.report.published = catalog.pieces.iter().filter(|p| p.is_published()).count();
+            let theme = theme_dir(ctx);
+            let read = |name: &str| {
+                std::fs::read_to_string(theme.join(name))
+                    .map_err(|e| anyhow::anyhow!("cannot read template {}: {e}", theme.join(name).display()))
+            };
+            let templates =
+                Templates { hub: read("hub.hbs")?, tags: read("tags.hbs")?, tag: read("tag.hbs")?, card: read("card.hbs")? };
+            run.hub = Some(Hub::new(&templates).map_err(anyhow::Error::msg)?);
+        }
+        run.files.insert(catalog_file, text);
+        run.files.insert(summary_file, summary_text);
+        run.catalog = catalog;
+        Ok(run)
+    }
+
+    fn process(&mut self, mut book: Book) -> Book {
+        book.for_each_chapter_mut(|chapter| self.chapter(chapter));
+        if self.catalog.is_some() {
+            self.add_tag_pages(&mut book);
+        }
+        drop_empty_parts(&mut book.items);
+        book
+    }
+
+    fn chapter(&mut self, chapter: &mut Chapter) {
+        let Some(path) = chapter.path.as_ref().map(|p| p.to_string_lossy().replace('\\', "/")) else { return };
+        self.report.chapters += 1;
+        let file = format!("{}/{path}", self.src_display);
+        let text = std::mem::take(&mut chapter.content);
+
+        let (meta, body_start) = match &self.catalog {
+            Some(catalog) => {
+                let (meta, start, diags) = frontmatter::parse(&file, &path, &text, &chapter.name, catalog);
+                self.diagnostics.extend(diags);
+                (meta, start)
+            }
+            None => (None, 0),
+        };
+
+        let mut edits = Vec::new();
+        for d in directive::find(&text).into_iter().filter(|d| d.span.start >= body_start) {
+            match self.expand(&d, &path, &file) {
+                Ok(html) => {
+                    self.report.directives += 1;
+                    edits.push((d.span, html));
+                }
+                Err(diag) => self.diagnostics.push(diag),
+            }
+        }
+        let body = directive::splice(&text[body_start..], shift_edits(edits, body_start));
+        chapter.content = match meta {
+            Some(meta) => format!("{}\n\n{body}", meta_comment(&meta)),
+            None => body,
+        };
+        self.files.insert(file, text);
+    }
+
+    fn expand(&self, d: &directive::Directive, path: &str, file: &str) -> Result<String, Diagnostic> {
+        let need_catalog = || {
+            Diagnostic::error(file, d.span.clone(), format!("`{{{{#{}}}}}` needs the catalogue", d.name))
+                .with_hint(format!("set `catalog = \"catalog.toml\"` in [preprocessor.{NAME}] of book.toml"))
+        };
+        match d.name.as_str() {
+            "hub" => {
+                if path.contains('/') {
+                    return Err(Diagnostic::error(file, d.span.clone(), "the hub must be on a page at the root of the book")
+                        .with_hint("put `{{#hub}}` in book/src/index.md"));
+                }
+                let (Some(hub), Some(catalog)) = (&self.hub, &self.catalog) else { return Err(need_catalog()) };
+                hub.hub(catalog).map_err(|e| Diagnostic::error(file, d.span.clone(), e))
+            }
+            "tags" => {
+                if path != "tags/index.md" {
+                    return Err(Diagnostic::error(file, d.span.clone(), "the tag list belongs on tags/index.md")
+                        .with_hint("move `{{#tags}}` to book/src/tags/index.md"));
+                }
+                let (Some(hub), Some(catalog)) = (&self.hub, &self.catalog) else { return Err(need_catalog()) };
+                hub.tag_index(catalog).map_err(|e| Diagnostic::error(file, d.span.clone(), e))
+            }
+            other => {
+                let hint = match closest(other, DIRECTIVES) {
+                    Some(name) => format!("did you mean `{{{{#{name}}}}}`?"),
+                    None => format!("the directives are {}", DIRECTIVES.map(|n| format!("`{{{{#{n}}}}}`")).join(", ")),
+                };
+                Err(Diagnostic::error(file, d.span.clone(), format!("unknown directive `{{{{#{other}}}}}`")).with_hint(hint))
+            }
+        }
+    }
+
+    fn add_tag_pages(&mut self, book: &mut Book) {
+        let (Some(catalog), Some(hub)) = (&self.catalog, &self.hub) else { return };
+        let mut pages = Vec::new();
+        for (slug, (name, pieces)) in catalog.tags() {
+            let body = match hub.tag_page(catalog, &slug) {
+                Some(Ok(html)) => html,
+                Some(Err(e)) => {
+                    self.diagnostics.push(Diagnostic::error("theme/tag.hbs", 0..0, e));
+                    continue;
+                }
+                None => continue,
+            };
+            let titles: Vec<&str> = pieces.iter().map(|p| p.title.as_str()).collect();
+            let meta = PageMeta {
+                title: format!("Tag: {name}"),
+                description: format!("Pieces of the book tagged {name}: {}.", titles.join(", ")),
+                piece: None,
+            };
+            let content = format!("{}\n\n# {name}\n\n{body}", meta_comment(&meta));
+            pages.push((name.clone(), format!("tags/{slug}.md"), content));
+        }
+        let mut added = 0;
+        let mut found = false;
+        for_each_chapter_item(&mut book.items, &mut |chapter: &mut Chapter| {
+            if chapter.path.as_deref() != Some(Path::new("tags/index.md")) {
+                return;
+            }
+            found = true;
+            let mut parents = chapter.parent_names.clone();
+            parents.push(chapter.name.clone());
+            for (i, (name, path, content)) in pages.drain(..).enumerate() {
+                let mut page = Chapter::new(&name, content, path, parents.clone());
+                page.number = chapter.number.as_ref().map(|n| {
+                    let mut parts: Vec<u32> = n.to_vec();
+                    parts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
+                    SectionNumber::new(parts)
+                });
+                chapter.sub_items.push(BookItem::Chapter(page));
+                added += 1;
+            }
+        });
+        if !found {
+            self.diagnostics.push(
+                Diagnostic::error(format!("{}/SUMMARY.md", self.src_display), 0..0, "SUMMARY.md has no tag index")
+                    .with_hint("add `- [Browse by tag](tags/index.md)`: the hub's tag links point at its pages"),
+            );
+        }
+        self.report.tag_pages = added;
+    }
+}
+
+fn shift_edits(edits: Vec<(std::ops::Range<usize>, String)>, by: usize) -> Vec<(std::ops::Range<usize>, String)> {
+    edits.into_iter().map(|(r, s)| (r.start - by..r.end - by, s)).collect()
+}
+
+/// The comment line that carries a page's metadata to [`super::render::DsHtml`].
+pub fn meta_comment(meta: &PageMeta) -> String {
+    let json = serde_json::to_string(meta).unwrap_or_default();
+    // `<` and `>` are escaped so the JSON can never close the comment early.
+    let json = json.replace('<', "\\u003c").replace('>', "\\u003e");
+    format!("{META_PREFIX}{json} -->")
+}
+
+fn for_each_chapter_item(items: &mut [BookItem], f: &mut dyn FnMut(&mut Chapter)) {
+    for item in items {
+        if let BookItem::Chapter(chapter) = item {
+            f(chapter);
+            for_each_chapter_item(&mut chapter.sub_items, f);
+        }
+    }
+}
+
+/// Removes part titles with no chapters under them (every piece of the part is a draft).
+fn drop_empty_parts(items: &mut Vec<BookItem>) {
+    let mut keep = vec![true; items.len()];
+    for i in 0..items.len() {
+        if let BookItem::PartTitle(_) = items[i] {
+            keep[i] = matches!(items.get(i + 1), Some(BookItem::Chapter(_)));
+        }
+    }
+    let mut flags = keep.into_iter();
+    items.retain(|_| flags.next().unwrap_or(true));
+}
+
+/// Every `.md` file under `src`, relative to it, with `/` separators.
+pub fn markdown_files(src: &Path) -> BTreeSet<String> {
+    walkdir::WalkDir::new(src)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md"))
+        .filter_map(|e| e.path().strip_prefix(src).ok().map(|p| p.to_string_lossy().replace('\\', "/")))
+        .filter(|p| p != "SUMMARY.md")
+        .collect()
+}
+
+fn theme_dir(ctx: &PreprocessorContext) -> PathBuf {
+    let configured: Option<PathBuf> = ctx.config.get("output.html.theme").ok().flatten();
+    ctx.root.join(configured.unwrap_or_else(|| PathBuf::from("theme")))
+}

@@ -1,0 +1,118 @@
+//! `cargo book new <format> <id>`: the files a new piece starts from.
+//!
+//! In: the format, id, title, tags and summary of a new piece, and the current catalogue.
+//! Out: a [`Plan`] of files to create and text to append (pure), which [`apply`] writes.
+//!
+//! A new piece is a draft: it appears on the hub as not yet available and stays out of the
+//! navigation until its author sets `status = "published"` and lists it in `SUMMARY.md`.
+
+use std::path::{Path, PathBuf};
+
+use crate::catalog::{Catalog, Format, tag_slug};
+
+/// What a new piece is.
+#[derive(Debug, Clone)]
+pub struct NewPiece {
+    /// Format: handbook, design or tool.
+    pub format: Format,
+    /// Catalogue id and file stem, like `web-crawler`.
+    pub id: String,
+    /// Title for the card and the page.
+    pub title: String,
+    /// One to three tags.
+    pub tags: Vec<String>,
+    /// One sentence for the card.
+    pub summary: String,
+}
+
+/// One change to the project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edit {
+    /// Create a file that must not exist yet.
+    Create(PathBuf, String),
+    /// Append text to an existing file.
+    Append(PathBuf, String),
+}
+
+/// The edits that scaffold a piece, relative to the project root.
+pub type Plan = Vec<Edit>;
+
+/// Plans the files for `piece`; fails with a message when the id is taken or malformed.
+pub fn plan(piece: &NewPiece, catalog: &Catalog) -> Result<Plan, String> {
+    let id = &piece.id;
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') || id.starts_with('-') || id.ends_with('-') {
+        return Err(format!("`{id}` is not a valid id: use lower-case letters, digits and hyphens, like `web-crawler`"));
+    }
+    if catalog.piece(id).is_some() {
+        return Err(format!("the catalogue already has a piece `{id}`"));
+    }
+    if piece.tags.is_empty() || piece.tags.iter().any(|t| tag_slug(t).is_empty()) {
+        return Err("give one to three tags, like --tags \"Caching, Sharding\"".to_owned());
+    }
+    if piece.title.trim().is_empty() || piece.summary.trim().is_empty() {
+        return Err("give a --title and a one-sentence --summary".to_owned());
+    }
+    let chapter = format!("{}/{id}.md", piece.format.folder());
+    let module = id.replace('-', "_");
+    let fill = |template: &str| {
+        template
+            .replace("{{id}}", id)
+            .replace("{{title}}", &piece.title)
+            .replace("{{chapter}}", &chapter)
+            .replace("{{module}}", &module)
+            .replace("{{{{", "{{")
+            .replace("}}}}", "}}")
+    };
+    let chapter_template = match piece.format {
+        Format::Handbook => include_str!("../templates/handbook.md"),
+        Format::Design => include_str!("../templates/design.md"),
+        Format::Tool => include_str!("../templates/tool.md"),
+    };
+    let quote = |s: &str| toml::Value::String(s.to_owned()).to_string();
+    let tags: Vec<String> = piece.tags.iter().map(|t| quote(t.trim())).collect();
+    let entry = format!(
+        "\n[[piece]]\nid = {}\ntitle = {}\nformat = {}\ntags = [{}]\nsummary = {}\nstatus = \"draft\"\n",
+        quote(id),
+        quote(&piece.title),
+        quote(piece.format.key()),
+        tags.join(", "),
+        quote(&piece.summary),
+    );
+    let mut plan = vec![
+        Edit::Append(PathBuf::from("book/catalog.toml"), entry),
+        Edit::Create(PathBuf::from("book/src").join(&chapter), fill(chapter_template)),
+        Edit::Create(PathBuf::from(format!("snippets/src/{module}.rs")), fill(include_str!("../templates/snippet.rs"))),
+        Edit::Append(PathBuf::from("snippets/src/lib.rs"), format!("pub mod {module};\n")),
+    ];
+    if piece.format == Format::Design {
+        plan.push(Edit::Create(PathBuf::from(format!("diagrams/{id}.dsd")), fill(include_str!("../templates/diagram.dsd"))));
+    }
+    Ok(plan)
+}
+
+/// Writes a plan under `root`. Checks every `Create` target first, so nothing is written
+/// when any file already exists.
+pub fn apply(root: &Path, plan: &Plan) -> std::io::Result<()> {
+    for edit in plan {
+        if let Edit::Create(path, _) = edit
+            && root.join(path).exists() {
+                return Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, format!("{} already exists", path.display())));
+            }
+    }
+    for edit in plan {
+        match edit {
+            Edit::Create(path, text) => {
+                let path = root.join(path);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::write(path, text)?;
+            }
+            Edit::Append(path, text) => {
+                use std::io::Write;
+                std::fs::OpenOptions::new().append(true).open(root.join(path))?.write_all(text.as_bytes())?;
+            }
+        }
+    }
+    Ok(())
+}

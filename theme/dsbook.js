@@ -1,0 +1,82 @@
+// The book's page script: a classic script (no modules, no fetch), so pages work from file://.
+//
+// In: the page mdBook rendered from our templates. Out: behaviour the markup asks for:
+// - the sidebar toggle, a <button> in theme/index.hbs, drives mdBook's sidebar checkbox;
+// - the hub's tag filter: pressing a tag shows only the cards carrying it, announces the
+//   count, and keeps the choice in the URL (#tag=caching) so it can be linked.
+// Without this script every card is shown and each chip links to its tag's page.
+(function () {
+    'use strict';
+
+    function sidebarToggle() {
+        var button = document.getElementById('mdbook-sidebar-toggle');
+        var checkbox = document.getElementById('mdbook-sidebar-toggle-anchor');
+        if (!button || !checkbox || button.tagName !== 'BUTTON') {
+            return;
+        }
+        button.setAttribute('aria-expanded', String(checkbox.checked));
+        // mdBook's book.js listens for 'click' on the toggle and 'change' on the checkbox.
+        button.addEventListener('click', function () {
+            checkbox.checked = !checkbox.checked;
+            checkbox.dispatchEvent(new Event('change'));
+        });
+    }
+
+    function hubFilter() {
+        var filter = document.querySelector('[data-ds-filter]');
+        if (!filter) {
+            return;
+        }
+        var hub = filter.closest('.ds-hub');
+        var buttons = Array.prototype.slice.call(filter.querySelectorAll('button[data-tag]'));
+        var status = filter.querySelector('[role="status"]');
+        var cards = Array.prototype.slice.call(hub.querySelectorAll('.ds-card'));
+        var sections = Array.prototype.slice.call(hub.querySelectorAll('.ds-section'));
+
+        function apply(tag, announce) {
+            var shown = 0;
+            cards.forEach(function (card) {
+                var match = !tag || (' ' + card.getAttribute('data-tags') + ' ').indexOf(' ' + tag + ' ') >= 0;
+                card.hidden = !match;
+                if (match) { shown += 1; }
+            });
+            sections.forEach(function (section) {
+                var visible = section.querySelectorAll('.ds-card:not([hidden])').length;
+                var empty = section.querySelector('.ds-section-empty');
+                if (empty) { empty.hidden = visible > 0; }
+            });
+            var label = '';
+            buttons.forEach(function (b) {
+                var on = b.getAttribute('data-tag') === tag;
+                b.setAttribute('aria-pressed', String(on));
+                if (on && tag) { label = b.firstChild.textContent.trim(); }
+            });
+            if (announce) {
+                status.textContent = shown + (shown === 1 ? ' piece' : ' pieces') + ' shown' +
+                    (label ? ', tagged ' + label : '') + '.';
+            }
+        }
+
+        function fromHash() {
+            var m = /^#tag=([a-z0-9-]+)$/.exec(location.hash);
+            var tag = m ? m[1] : '';
+            var known = buttons.some(function (b) { return b.getAttribute('data-tag') === tag; });
+            return known ? tag : '';
+        }
+
+        buttons.forEach(function (b) {
+            b.addEventListener('click', function () {
+                var tag = b.getAttribute('aria-pressed') === 'true' ? '' : b.getAttribute('data-tag');
+                apply(tag, true);
+                var url = location.pathname + location.search + (tag ? '#tag=' + tag : '');
+                try { history.replaceState(null, '', url); } catch (e) { /* file:// in some browsers */ }
+            });
+        });
+        window.addEventListener('hashchange', function () { apply(fromHash(), true); });
+        filter.hidden = false;
+        apply(fromHash(), false);
+    }
+
+    sidebarToggle();
+    hubFilter();
+}());
