@@ -35,11 +35,17 @@ fn main() -> io::Result<()> {
         let name = unique(module_name(relative), &mut names);
         let absolute = fs::canonicalize(path)?;
         let Some(absolute) = absolute.to_str() else {
-            println!("cargo:warning=skipping {}: the path is not UTF-8", path.display());
+            println!(
+                "cargo:warning=skipping {}: the path is not UTF-8",
+                path.display()
+            );
             continue;
         };
         // `{:?}` writes a Rust string literal, escaping quotes and backslashes in the path.
-        let _ = writeln!(out, "\n#[cfg(doctest)]\n#[doc = include_str!({absolute:?})]\nmod {name} {{}}");
+        let _ = writeln!(
+            out,
+            "\n#[cfg(doctest)]\n#[doc = include_str!({absolute:?})]\nmod {name} {{}}"
+        );
     }
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("set by cargo"));
     fs::write(out_dir.join("chapters.rs"), out)
@@ -64,7 +70,13 @@ fn module_name(relative: &Path) -> String {
     let mut name: String = stem
         .to_string_lossy()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .collect();
     if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
         name.insert_str(0, "ch_");

@@ -80,10 +80,17 @@ impl fmt::Display for QuorumError {
         match self {
             QuorumError::Empty => write!(f, "a quorum needs at least one replica"),
             QuorumError::TooLarge { size, replicas } => {
-                write!(f, "a quorum of {size} cannot be reached with {replicas} replicas")
+                write!(
+                    f,
+                    "a quorum of {size} cannot be reached with {replicas} replicas"
+                )
             }
             QuorumError::TooManyReplicas(n) => {
-                write!(f, "{n} replicas exceed the limit of {}", ReplicaSet::CAPACITY)
+                write!(
+                    f,
+                    "{n} replicas exceed the limit of {}",
+                    ReplicaSet::CAPACITY
+                )
             }
         }
     }
@@ -197,7 +204,10 @@ impl ReplicaSet {
     pub fn from_ids(ids: impl IntoIterator<Item = usize>) -> ReplicaSet {
         let mut bits = 0;
         for id in ids {
-            assert!(id < Self::CAPACITY, "replica {id} is beyond the set's capacity");
+            assert!(
+                id < Self::CAPACITY,
+                "replica {id} is beyond the set's capacity"
+            );
             bits |= 1 << id;
         }
         ReplicaSet(bits)
@@ -229,7 +239,10 @@ impl ReplicaSet {
     ///
     /// If `n` is [`ReplicaSet::CAPACITY`] or more: that many subsets cannot be enumerated.
     pub fn all_subsets(n: usize) -> impl Iterator<Item = ReplicaSet> {
-        assert!(n < Self::CAPACITY, "cannot enumerate the subsets of {n} replicas");
+        assert!(
+            n < Self::CAPACITY,
+            "cannot enumerate the subsets of {n} replicas"
+        );
         (0..1u64 << n).map(ReplicaSet)
     }
 }
@@ -258,9 +271,12 @@ pub fn every_read_meets_every_write(q: Quorum) -> bool {
 /// assert!((1..=8).all(any_two_majorities_meet));
 /// ```
 pub fn any_two_majorities_meet(n: usize) -> bool {
-    let majorities: Vec<ReplicaSet> =
-        ReplicaSet::all_subsets(n).filter(|s| s.len() >= majority(n)).collect();
-    majorities.iter().all(|a| majorities.iter().all(|b| a.meets(*b)))
+    let majorities: Vec<ReplicaSet> = ReplicaSet::all_subsets(n)
+        .filter(|s| s.len() >= majority(n))
+        .collect();
+    majorities
+        .iter()
+        .all(|a| majorities.iter().all(|b| a.meets(*b)))
 }
 
 #[cfg(test)]
@@ -283,7 +299,10 @@ mod tests {
         for n in 1..=100 {
             let f = tolerated_failures(n);
             assert!(n - f >= majority(n), "n = {n}");
-            assert!(n - (f + 1) < majority(n), "n = {n}: one more failure must break it");
+            assert!(
+                n - (f + 1) < majority(n),
+                "n = {n}: one more failure must break it"
+            );
         }
         assert_eq!(tolerated_failures(0), 0);
     }
@@ -331,10 +350,20 @@ mod tests {
     #[test]
     fn invalid_configurations_are_rejected() {
         assert_eq!(Quorum::new(3, 0, 2), Err(QuorumError::Empty));
-        assert_eq!(Quorum::new(3, 2, 4), Err(QuorumError::TooLarge { size: 4, replicas: 3 }));
+        assert_eq!(
+            Quorum::new(3, 2, 4),
+            Err(QuorumError::TooLarge {
+                size: 4,
+                replicas: 3
+            })
+        );
         assert_eq!(Quorum::majority(65), Err(QuorumError::TooManyReplicas(65)));
         assert_eq!(
-            QuorumError::TooLarge { size: 4, replicas: 3 }.to_string(),
+            QuorumError::TooLarge {
+                size: 4,
+                replicas: 3
+            }
+            .to_string(),
             "a quorum of 4 cannot be reached with 3 replicas"
         );
     }
