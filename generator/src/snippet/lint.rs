@@ -31,9 +31,9 @@ pub struct Directive {
 }
 
 /// A code block as mdBook sees it.
-struct Block<'a> {
+struct Block {
     /// The info string, `None` for an indented block.
-    info: Option<&'a str>,
+    info: Option<String>,
     /// Bytes of the whole block, fences included.
     span: Range<usize>,
     /// Bytes of each content line (pulldown-cmark's text events).
@@ -47,14 +47,15 @@ pub fn lint_chapter(file: &str, text: &str) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for block in code_blocks(text) {
         let opening = first_line(text, block.span.clone());
-        let Some(info) = block.info else {
+        // pulldown-cmark starts a fence's span at its marker, even inside a quote or a list.
+        let Some(info) = block.info.as_deref() else {
             out.push(
                 Diagnostic::error(file, opening, "indented code block")
                     .with_hint("rustdoc compiles indented blocks as Rust; use a fence with a language tag, such as ```text"),
             );
             continue;
         };
-        if info.trim().is_empty() {
+        if info.is_empty() {
             let marker = text[opening.clone()].trim();
             let start = opening.start + text[opening.clone()].find(marker).unwrap_or(0);
             out.push(
@@ -67,7 +68,7 @@ pub fn lint_chapter(file: &str, text: &str) -> Vec<Diagnostic> {
             continue;
         }
         // The info string's position in the text, to point at one of its words.
-        let info_start = opening.start + text[opening.clone()].find(info.trim()).unwrap_or(0);
+        let info_start = opening.start + text[opening.clone()].find(info).unwrap_or(0);
         if let Some(word) = words(info).find(|w| is_ignore(w)) {
             let first = block
                 .content
@@ -147,20 +148,14 @@ pub fn find_directives(text: &str) -> Vec<Directive> {
     out
 }
 
-fn code_blocks(text: &str) -> Vec<Block<'_>> {
-    let mut blocks: Vec<Block<'_>> = Vec::new();
+fn code_blocks(text: &str) -> Vec<Block> {
+    let mut blocks: Vec<Block> = Vec::new();
     let mut open = false;
     for (event, range) in new_cmark_parser(text, &MarkdownOptions::default()).into_offset_iter() {
         match event {
             Event::Start(Tag::CodeBlock(kind)) => {
                 let info = match kind {
-                    CodeBlockKind::Fenced(_) => {
-                        // The info string as written: the opening line after its fence marker.
-                        let line = &text[first_line(text, range.clone())];
-                        let marker = line.trim_start();
-                        let fence = marker.chars().next().unwrap_or('`');
-                        Some(marker.trim_start_matches(fence).trim())
-                    }
+                    CodeBlockKind::Fenced(info) => Some(info.trim().to_string()),
                     CodeBlockKind::Indented => None,
                 };
                 blocks.push(Block {
@@ -234,6 +229,18 @@ mod tests {
         assert_eq!(found, [" q::f", "  q::j signature "]);
         let first = &find_directives(text)[0];
         assert_eq!(&text[first.span.clone()], "{{#snippet q::f}}");
+    }
+
+    #[test]
+    fn reasons_are_found_inside_quotes_and_lists() {
+        let quoted = "> ```rust,ignore\n> // ignore: needs a network\n> let x = 1;\n> ```\n";
+        let listed = "- item\n\n  ```rust,ignore\n  // ignore: needs a network\n  ```\n";
+        assert_eq!(lint_chapter("q.md", quoted), []);
+        assert_eq!(lint_chapter("l.md", listed), []);
+        assert_eq!(
+            lint_chapter("l.md", &listed.replace("// ignore: needs a network", "x")).len(),
+            1
+        );
     }
 
     #[test]
