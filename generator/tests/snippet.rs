@@ -174,7 +174,7 @@ fn unparsable_and_unbalanced_files_are_reported() {
             "// region: a\npub fn f() {}\n// endregion: b\n".into(),
         ),
     ]);
-    assert_eq!(library.names().collect::<Vec<_>>(), ["good::ok"]);
+    assert_eq!(library.names().collect::<Vec<_>>(), ["good::ok", "open::f"]);
     let rendered: Vec<String> = diagnostics
         .iter()
         .map(|d| {

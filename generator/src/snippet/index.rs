@@ -152,28 +152,34 @@ impl LineIndex {
 
 /// Indexes one file whose module path is `module` (empty for the crate root). `file` is the
 /// display path used in diagnostics.
-pub fn index_file(file: &str, module: &[String], text: &str) -> Result<FileIndex, Vec<Diagnostic>> {
+pub fn index_file(
+    file: &str,
+    module: &[String],
+    text: &str,
+) -> (Option<FileIndex>, Vec<Diagnostic>) {
     let lines = LineIndex::new(text);
-    let parsed = syn::parse_file(text).map_err(|e| {
-        vec![
-            Diagnostic::error(
-                file,
-                span_bytes(text, &lines, e.span()),
-                format!("this file does not parse as Rust: {e}"),
-            )
-            .with_hint("the snippets crate must compile; run `cargo check -p snippets`"),
-        ]
-    })?;
+    let parsed = match syn::parse_file(text) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            let at = span_bytes(text, &lines, e.span());
+            let error =
+                Diagnostic::error(file, at, format!("this file does not parse as Rust: {e}"))
+                    .with_hint("the snippets crate must compile; run `cargo check -p snippets`");
+            return (None, vec![error]);
+        }
+    };
     let mut indexer = Indexer {
         text,
         lines: &lines,
         out: FileIndex::default(),
     };
     indexer.items(module, &parsed.items);
-    let (regions, markers) = regions(file, text, &lines)?;
+    // A marker that does not pair up is reported, but the file's items stay nameable, so
+    // one bad marker does not turn every directive naming this file into an error.
+    let (regions, markers, errors) = regions(file, text, &lines);
     indexer.out.regions = regions;
     indexer.out.markers = markers;
-    Ok(indexer.out)
+    (Some(indexer.out), errors)
 }
 
 /// The byte range of a span in `text`.
@@ -398,13 +404,14 @@ fn collapse_whitespace(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// A file's regions and the byte ranges of its marker lines.
-type Marked = (Vec<Region>, Vec<Range<usize>>);
+/// A file's well-formed regions, the byte ranges of all its marker lines, and the errors
+/// for markers that do not pair up.
+type Marked = (Vec<Region>, Vec<Range<usize>>, Vec<Diagnostic>);
 
 /// The regions of a file and the byte ranges of their marker lines; a marker that does not
 /// pair up is an error, because a region that silently runs to the end of the file would
 /// show the wrong code.
-fn regions(file: &str, text: &str, lines: &LineIndex) -> Result<Marked, Vec<Diagnostic>> {
+fn regions(file: &str, text: &str, lines: &LineIndex) -> Marked {
     let mut open: Vec<(String, usize, Range<usize>)> = Vec::new();
     let mut done: Vec<Region> = Vec::new();
     let mut markers = Vec::new();
@@ -465,12 +472,8 @@ fn regions(file: &str, text: &str, lines: &LineIndex) -> Result<Marked, Vec<Diag
                 .with_hint(format!("end it with `// endregion: {name}`")),
         );
     }
-    if errors.is_empty() {
-        done.sort_by_key(|r| r.span.start);
-        Ok((done, markers))
-    } else {
-        Err(errors)
-    }
+    done.sort_by_key(|r| r.span.start);
+    (done, markers, errors)
 }
 
 /// Whether `name` can name a region: non-empty, letters, digits, `_` and `-`.

@@ -76,9 +76,10 @@ struct Excerpt<'a> {
 }
 
 impl Library {
-    /// Indexes the given files: `(path relative to snippets/src, text)`. Pure. Files that
-    /// cannot be parsed are left out, with a diagnostic each (file paths in diagnostics are
-    /// relative to the repository root, `snippets/src/…`).
+    /// Indexes the given files: `(path relative to snippets/src, text)`. Pure. A file that
+    /// cannot be parsed is left out, and region markers that do not pair up are ignored; each
+    /// problem comes back as a diagnostic whose file is relative to the repository root
+    /// (`snippets/src/…`).
     pub fn from_sources(mut files: Vec<(String, String)>) -> (Library, Vec<Diagnostic>) {
         files.sort();
         let mut library = Library::default();
@@ -87,23 +88,22 @@ impl Library {
             let relative = relative.replace('\\', "/");
             let path = format!("{SOURCE_ROOT}/{relative}");
             let module = module_path(&relative);
-            match index::index_file(&path, &module, &text) {
-                Ok(index) => {
-                    let file = library.files.len();
-                    library
-                        .items
-                        .extend(index.items.iter().cloned().map(|item| (file, item)));
-                    let lines = index::LineIndex::new(&text);
-                    library.files.push(SourceFile {
-                        path,
-                        module: module.join("::"),
-                        text,
-                        lines,
-                        index,
-                    });
-                }
-                Err(errors) => diagnostics.extend(errors),
-            }
+            let (index, errors) = index::index_file(&path, &module, &text);
+            diagnostics.extend(errors);
+            let Some(index) = index else { continue };
+            let file = library.files.len();
+            library
+                .items
+                .extend(index.items.iter().cloned().map(|item| (file, item)));
+            let lines = index::LineIndex::new(&text);
+            let module = module.join("::");
+            library.files.push(SourceFile {
+                path,
+                module,
+                text,
+                lines,
+                index,
+            });
         }
         (library, diagnostics)
     }
