@@ -66,7 +66,8 @@ pub fn find(text: &str) -> Vec<Directive> {
         let Some(len) = text[start..].find("}}") else { break };
         let end = start + len + 2;
         from = start + 3;
-        if code.iter().any(|r| r.contains(&start)) {
+        // `\{{#name}}` is mdBook's escape for writing a directive literally.
+        if text[..start].ends_with('\\') || code.iter().any(|r| r.contains(&start)) {
             continue;
         }
         let inner = &text[start + 3..end - 2];
@@ -144,7 +145,7 @@ mod tests {
 
     #[test]
     fn directives_in_code_are_documentation() {
-        let text = "{{#hub}}\n\nUse `{{#diagram x}}` once.\n\n```text\n{{#snippet a::b}}\n```\n\n{{#diagram  url-shortener }}\n";
+        let text = "{{#hub}}\n\nUse `{{#diagram x}}` once, \\{{#tags}} too.\n\n```text\n{{#snippet a::b}}\n```\n\n{{#diagram  url-shortener }}\n";
         let found = find(text);
         assert_eq!(found.len(), 2);
         assert_eq!(found[0].name, "hub");

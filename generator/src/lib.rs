@@ -8,9 +8,11 @@
 //! 1. [`catalog`]: `book/catalog.toml` → the 21 pieces, with diagnostics.
 //! 2. [`frontmatter`]: a chapter's `+++` header → page metadata, checked against the catalogue.
 //! 3. [`hub`]: catalogue → the topic hub and the per-tag pages (handlebars).
-//! 4. [`mdbook`]: the boundary with mdBook, the only module that imports its types: the
+//! 4. [`snippet`]: the `snippets` crate's sources → items by name, for `{{#snippet …}}`; and
+//!    the lints on code written in chapters.
+//! 5. [`mdbook`]: the boundary with mdBook, the only module that imports its types: the
 //!    preprocessor (directives, front matter, hub), the HTML renderer wrapper, and `build`.
-//! 5. [`audit`]: a built book → broken links, missing anchors, remote resources.
+//! 6. [`audit`]: a built book → broken links, missing anchors, remote resources.
 //!
 //! IO happens only in [`mdbook`], [`serve`], [`scaffold`] and the binaries.
 
@@ -23,3 +25,4 @@ pub mod hub;
 pub mod mdbook;
 pub mod scaffold;
 pub mod serve;
+pub mod snippet;

@@ -54,16 +54,8 @@ fn run(args: &[String]) -> Result<(), String> {
             let outcome = mdbook::build(&opts).map_err(|e| format!("{e:#}"))?;
             print_warnings(&outcome.report.warnings);
             let r = &outcome.report;
-            println!(
-                "built {} chapters and {} tag pages ({} of {} pieces published, {} directives) into {} in {} ms",
-                r.chapters,
-                r.tag_pages,
-                r.published,
-                r.pieces,
-                r.directives,
-                outcome.dest.display(),
-                outcome.elapsed.as_millis()
-            );
+            println!("{}", summary(r));
+            println!("built into {} in {} ms", tidy(&outcome.dest).display(), outcome.elapsed.as_millis());
             Ok(())
         }
         "serve" => {
@@ -79,9 +71,10 @@ fn run(args: &[String]) -> Result<(), String> {
             let (outcome, audit) = mdbook::check(&root.join("book")).map_err(|e| format!("{e:#}"))?;
             print_warnings(&outcome.report.warnings);
             let r = &outcome.report;
+            println!("{}", summary(r));
             println!(
-                "checked {} chapters, {} pieces ({} published), {} directives; audited {} pages: {} links, {} anchors, {} resources",
-                r.chapters, r.pieces, r.published, r.directives, audit.pages, audit.links, audit.anchors, audit.resources
+                "audited {} pages: {} links, {} anchors and {} resources checked",
+                audit.pages, audit.links, audit.anchors, audit.resources
             );
             if audit.problems.is_empty() {
                 Ok(())
@@ -125,6 +118,27 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
     }
+}
+
+fn summary(r: &mdbook::Report) -> String {
+    format!(
+        "checked {} chapters ({} of {} pieces published, {} tag pages), {} rust code blocks, {} snippets ({} items in the snippets crate)",
+        r.chapters, r.published, r.pieces, r.tag_pages, r.code_blocks, r.snippets, r.snippet_items
+    )
+}
+
+/// `book/../target/book` → `target/book`, for messages.
+fn tidy(path: &std::path::Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn print_warnings(warnings: &[String]) {

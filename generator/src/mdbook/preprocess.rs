@@ -23,12 +23,13 @@ use crate::diagnostic::{Diagnostic, Severity, closest};
 use crate::directive;
 use crate::frontmatter::{self, PageMeta};
 use crate::hub::{Hub, Templates};
+use crate::snippet::{self, Library};
 
 /// The preprocessor's name, and its table in `book.toml`: `[preprocessor.dsbook]`.
 pub const NAME: &str = "dsbook";
 
 /// Directives this preprocessor expands.
-pub const DIRECTIVES: [&str; 2] = ["hub", "tags"];
+pub const DIRECTIVES: [&str; 3] = ["hub", "tags", "snippet"];
 
 /// The first line of a preprocessed chapter carries its page metadata to the renderer.
 pub const META_PREFIX: &str = "<!-- dsbook:page ";
@@ -46,6 +47,12 @@ pub struct Report {
     pub tag_pages: usize,
     /// Directives expanded.
     pub directives: usize,
+    /// Rust code blocks written in chapters (each is also a doctest of the snippets crate).
+    pub code_blocks: usize,
+    /// `{{#snippet}}` directives expanded.
+    pub snippets: usize,
+    /// Nameable items in the snippets crate.
+    pub snippet_items: usize,
     /// Rendered warnings, printed by the caller.
     pub warnings: Vec<String>,
 }
@@ -63,6 +70,7 @@ pub struct DsPreprocessor {
 #[serde(rename_all = "kebab-case")]
 struct Config {
     catalog: Option<PathBuf>,
+    snippets: Option<PathBuf>,
 }
 
 impl DsPreprocessor {
@@ -120,6 +128,9 @@ struct Run {
     src_display: String,
     catalog: Option<Catalog>,
     hub: Option<Hub>,
+    library: Option<Library>,
+    /// Where repository paths resolve, for the links under snippets.
+    repo_url: String,
     /// Display path → text, for rendering diagnostics.
     files: BTreeMap<String, String>,
     diagnostics: Vec<Diagnostic>,
@@ -135,10 +146,22 @@ impl Run {
             src_display: display(&src_dir),
             catalog: None,
             hub: None,
+            library: None,
+            repo_url: String::new(),
             files: BTreeMap::new(),
             diagnostics: Vec::new(),
             report: Report::default(),
         };
+        if let Some(snippets) = config.snippets {
+            let dir = ctx.root.join(snippets);
+            let (library, diags) = Library::load(&dir)
+                .map_err(|e| anyhow::anyhow!("cannot read the snippets crate at {}: {e}", dir.display()))?;
+            run.diagnostics.extend(diags);
+            run.report.snippet_items = library.len();
+            run.library = Some(library);
+            let repo: Option<String> = ctx.config.get("output.html.git-repository-url")?;
+            run.repo_url = repo.map(|r| format!("{}/blob/main", r.trim_end_matches('/'))).unwrap_or_default();
+        }
         let Some(catalog_path) = config.catalog else { return Ok(run) };
 
         let catalog_path = ctx.root.join(catalog_path);
@@ -204,11 +227,18 @@ impl Run {
             None => (None, 0),
         };
 
+        self.diagnostics.extend(snippet::lint_chapter(&file, &text));
+        self.report.code_blocks += directive::fences(&text)
+            .iter()
+            .filter(|f| f.info.split([',', ' ']).next() == Some("rust"))
+            .count();
+
         let mut edits = Vec::new();
         for d in directive::find(&text).into_iter().filter(|d| d.span.start >= body_start) {
             match self.expand(&d, &path, &file) {
                 Ok(html) => {
                     self.report.directives += 1;
+                    self.report.snippets += usize::from(d.name == "snippet");
                     edits.push((d.span, html));
                 }
                 Err(diag) => self.diagnostics.push(diag),
@@ -243,6 +273,17 @@ impl Run {
                 }
                 let (Some(hub), Some(catalog)) = (&self.hub, &self.catalog) else { return Err(need_catalog()) };
                 hub.tag_index(catalog).map_err(|e| Diagnostic::error(file, d.span.clone(), e))
+            }
+            "snippet" => {
+                let Some(library) = &self.library else {
+                    return Err(Diagnostic::error(file, d.span.clone(), "`{{#snippet}}` needs the snippets crate")
+                        .with_hint(format!("set `snippets = \"<path to the crate's src>\"` in [preprocessor.{NAME}] of book.toml")));
+                };
+                library.expand(&d.args, &self.repo_url).map_err(|mut diag| {
+                    diag = diag.shifted(d.args_span.start);
+                    diag.file = file.to_owned();
+                    diag
+                })
             }
             other => {
                 let hint = match closest(other, DIRECTIVES) {
