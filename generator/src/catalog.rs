@@ -335,6 +335,8 @@ pub struct Sources<'a> {
     pub summary_file: &'a str,
     /// Text of `SUMMARY.md`.
     pub summary_text: &'a str,
+    /// Display path of the source folder, like `book/src`.
+    pub src_dir: &'a str,
     /// Every Markdown file under `book/src`, relative to it, with `/` separators.
     pub chapters: &'a BTreeSet<String>,
 }
@@ -383,10 +385,13 @@ pub fn check_chapters(catalog: &Catalog, src: &Sources<'_>) -> Vec<Diagnostic> {
         let Some(format) = Format::ALL.into_iter().find(|f| f.folder() == folder) else { continue };
         if catalog.piece_at(path).is_none() {
             let stem = rest.trim_end_matches(".md");
-            let span = src.catalog_text.len()..src.catalog_text.len();
             diags.push(
-                Diagnostic::error(src.catalog_file, span, format!("chapter `book/src/{path}` is missing from the catalogue"))
-                    .with_hint(format!("add a [[piece]] with id = \"{stem}\" and format = \"{}\"", format.key())),
+                Diagnostic::error(format!("{}/{path}", src.src_dir), 0..0, "this chapter is not in the catalogue")
+                    .with_hint(format!(
+                        "add a [[piece]] with id = \"{stem}\" and format = \"{}\" to {}",
+                        format.key(),
+                        src.catalog_file
+                    )),
             );
         }
     }

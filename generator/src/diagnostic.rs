@@ -102,7 +102,12 @@ impl Diagnostic {
         let width = text[start..end].chars().count().max(1);
         let _ = writeln!(out, "{pad} | {}{}", " ".repeat(column - 1), "^".repeat(width));
         if let Some(hint) = &self.hint {
-            let _ = writeln!(out, "{pad} = hint: {hint}");
+            // Continuation lines of a multi-line hint line up under its first word.
+            let mut lines = hint.lines();
+            let _ = writeln!(out, "{pad} = hint: {}", lines.next().unwrap_or(""));
+            for line in lines {
+                let _ = writeln!(out, "{pad}         {line}");
+            }
         }
         out
     }

@@ -6,6 +6,8 @@
 //! Out: rendered Markdown and rendered diagnostics, compared with the files beside the
 //! fixtures by [`check`]. Run with `UPDATE_EXPECT=1` to rewrite those files, then review the diff.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -22,25 +24,9 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// Compares `actual` with the expected file `tests/snippet/<expected>`; with the environment
-/// variable `UPDATE_EXPECT=1`, writes `actual` there instead.
+/// Compares `actual` with the expected file `tests/snippet/<expected>` (see [`common::check`]).
 fn check(expected: &str, actual: &str) {
-    let path = fixtures().join(expected);
-    if std::env::var_os("UPDATE_EXPECT").is_some_and(|v| v == "1") {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let want = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "{} is missing; run with UPDATE_EXPECT=1 to create it",
-            path.display()
-        )
-    });
-    assert!(
-        want == actual,
-        "{} differs (UPDATE_EXPECT=1 rewrites it)\n--- expected\n{want}\n--- actual\n{actual}",
-        path.display()
-    );
+    common::check(&fixtures().join(expected), actual);
 }
 
 fn fixture_library() -> Library {

@@ -98,6 +98,7 @@ impl Preprocessor for DsPreprocessor {
         let config: Config = ctx.config.get(&format!("preprocessor.{NAME}"))?.unwrap_or_default();
         let mut run = Run::new(ctx, config)?;
         let book = run.process(book);
+        run.load_missing_texts(&ctx.root);
         let (errors, warnings): (Vec<_>, Vec<_>) =
             run.diagnostics.iter().partition(|d| d.severity == Severity::Error);
         let render = |d: &Diagnostic| {
@@ -127,6 +128,9 @@ struct Run {
     /// Project-relative display path of `book/src`, like `book/src`.
     src_display: String,
     catalog: Option<Catalog>,
+    /// The catalogue is configured but could not be read; its error is already reported,
+    /// so directives that need it stay quiet instead of adding errors of their own.
+    catalog_broken: bool,
     hub: Option<Hub>,
     library: Option<Library>,
     /// Where repository paths resolve, for the links under snippets.
@@ -145,6 +149,7 @@ impl Run {
         let mut run = Run {
             src_display: display(&src_dir),
             catalog: None,
+            catalog_broken: false,
             hub: None,
             library: None,
             repo_url: String::new(),
@@ -183,6 +188,7 @@ impl Run {
                     catalog_text: &text,
                     summary_file: &summary_file,
                     summary_text: &summary_text,
+                    src_dir: &run.src_display,
                     chapters: &chapters,
                 },
             ));
@@ -199,8 +205,21 @@ impl Run {
         }
         run.files.insert(catalog_file, text);
         run.files.insert(summary_file, summary_text);
+        run.catalog_broken = catalog.is_none();
         run.catalog = catalog;
         Ok(run)
+    }
+
+    /// Reads, for rendering, the files diagnostics point at that no chapter brought in
+    /// (a chapter missing from `SUMMARY.md`, for example).
+    fn load_missing_texts(&mut self, book_root: &Path) {
+        let base = book_root.parent().unwrap_or(book_root);
+        for d in &self.diagnostics {
+            if !self.files.contains_key(&d.file) {
+                let text = std::fs::read_to_string(base.join(&d.file)).unwrap_or_default();
+                self.files.insert(d.file.clone(), text);
+            }
+        }
     }
 
     fn process(&mut self, mut book: Book) -> Book {
@@ -253,6 +272,9 @@ impl Run {
     }
 
     fn expand(&self, d: &directive::Directive, path: &str, file: &str) -> Result<String, Diagnostic> {
+        if self.catalog_broken && matches!(d.name.as_str(), "hub" | "tags") {
+            return Ok(String::new());
+        }
         let need_catalog = || {
             Diagnostic::error(file, d.span.clone(), format!("`{{{{#{}}}}}` needs the catalogue", d.name))
                 .with_hint(format!("set `catalog = \"catalog.toml\"` in [preprocessor.{NAME}] of book.toml"))
