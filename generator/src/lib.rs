@@ -4,3 +4,4 @@
 //! `theme/`. Out: the HTML book (through mdBook), and on request single diagrams as SVG or PNG.
 
 pub mod diagnostic;
+pub mod diagram;
