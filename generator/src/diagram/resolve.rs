@@ -57,6 +57,7 @@ pub fn resolve(file_name: &str, source: &str, file: &File) -> (Ir, Vec<Diagnosti
         header_seen: false,
         pins: BTreeMap::new(),
         group_of: BTreeMap::new(),
+        poisoned: BTreeMap::new(),
     };
     for (index, stmt) in file.statements.iter().enumerate() {
         r.statement(index, stmt);
@@ -88,6 +89,8 @@ struct Resolver<'a> {
     header_seen: bool,
     pins: BTreeMap<(usize, usize), String>,
     group_of: BTreeMap<usize, String>,
+    /// Ids whose declaration failed: using them later reports nothing more.
+    poisoned: BTreeMap<String, Range<usize>>,
 }
 
 fn is_open<P>(versions: &Versions<P>) -> bool {
@@ -349,6 +352,7 @@ impl Resolver<'_> {
                 None => format!("kinds are: {}", words.join(", ")),
             };
             self.error(kind.span.clone(), format!("unknown kind `{word}`")).hint = Some(hint);
+            self.poisoned.insert(id.text.clone(), id.span.clone());
             return;
         }
         match (self.ir.flavor, is_lane) {
@@ -559,6 +563,9 @@ impl Resolver<'_> {
     }
 
     fn unknown(&mut self, name: &Name, what: &str) {
+        if self.poisoned.contains_key(&name.text) {
+            return;
+        }
         let candidates: Vec<&str> = self
             .ids
             .iter()
@@ -568,6 +575,7 @@ impl Resolver<'_> {
                 _ => true,
             })
             .map(|(k, _)| k.as_str())
+            .chain(self.poisoned.keys().map(String::as_str))
             .collect();
         let hint = match closest(&name.text, candidates.iter().copied()) {
             Some(s) => Some(format!("did you mean `{s}`?")),

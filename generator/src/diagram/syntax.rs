@@ -258,23 +258,25 @@ pub fn parse(file: &str, source: &str) -> (File, Vec<Diagnostic>) {
     for line in source.split_inclusive('\n') {
         let start = offset;
         offset += line.len();
-        let tokens = match lex_line(line, start) {
-            Ok(tokens) => tokens,
-            Err(diagnostic) => {
-                diagnostics.push(diagnostic.into_diagnostic(file));
-                continue;
-            }
-        };
+        let (tokens, lex_error) = lex_line_recovering(line, start);
+        if let Some(error) = lex_error {
+            diagnostics.push(error.into_diagnostic(file));
+        }
         if tokens.is_empty() {
             continue;
         }
-        let mut parser = LineParser { tokens: &tokens, pos: 0, line_end: start + line.trim_end().len() };
+        let mut parser = LineParser { tokens: &tokens, pos: 0, line_end: start + line.trim_end().len(), partial: None };
+        let span = tokens[0].span.start..tokens[tokens.len() - 1].span.end;
         match parser.statement() {
-            Ok(kind) => {
-                let span = tokens[0].span.start..tokens[tokens.len() - 1].span.end;
-                statements.push(Stmt { span, kind });
+            Ok(kind) => statements.push(Stmt { span, kind }),
+            Err(error) => {
+                diagnostics.push(error.into_diagnostic(file));
+                // A declaration whose properties failed still declares its id, so later lines
+                // that use it do not each report an unknown node.
+                if let Some(kind) = parser.partial.take() {
+                    statements.push(Stmt { span, kind });
+                }
             }
-            Err(error) => diagnostics.push(error.into_diagnostic(file)),
         }
     }
     (File { statements }, diagnostics)
@@ -359,9 +361,12 @@ fn is_ident_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
-/// Splits one line into tokens; `base` is the line's offset in the file.
-fn lex_line(line: &str, base: usize) -> Result<Vec<Token>, Error> {
+/// Splits one line into tokens; `base` is the line's offset in the file. An unterminated
+/// string runs to the end of the line, so the rest of the statement can still be read after
+/// the error is reported; an unknown character stops the line.
+fn lex_line_recovering(line: &str, base: usize) -> (Vec<Token>, Option<Error>) {
     let mut tokens = Vec::new();
+    let mut unterminated = None;
     let chars: Vec<(usize, char)> = line.char_indices().collect();
     let mut i = 0;
     let at = |i: usize| chars.get(i).map(|&(_, c)| c);
@@ -383,8 +388,11 @@ fn lex_line(line: &str, base: usize) -> Result<Vec<Token>, Error> {
                 loop {
                     match at(j) {
                         None | Some('\n') | Some('\r') => {
-                            return Err(Error::new(start..pos(j), "unterminated string")
-                                .hint("close it with `\"` on the same line"));
+                            unterminated = Some(
+                                Error::new(start..pos(j), "unterminated string")
+                                    .hint("close it with `\"` on the same line"),
+                            );
+                            break;
                         }
                         Some('"') => break,
                         Some('\\') if matches!(at(j + 1), Some('"') | Some('\\')) => {
@@ -397,7 +405,8 @@ fn lex_line(line: &str, base: usize) -> Result<Vec<Token>, Error> {
                         }
                     }
                 }
-                (Tok::Str(text), j + 1 - i)
+                let len = if unterminated.is_some() { j - i } else { j + 1 - i };
+                (Tok::Str(text), len)
             }
             '-' if at(i + 1) == Some('>') => (Tok::Arrow(Arrow::Sync), 2),
             '-' if at(i + 1) == Some('x') && !at(i + 2).is_some_and(is_ident_char) => {
@@ -440,24 +449,28 @@ fn lex_line(line: &str, base: usize) -> Result<Vec<Token>, Error> {
                 (Tok::Ident(text), j - i)
             }
             '“' | '”' => {
-                return Err(Error::new(start..start + c.len_utf8(), "typographic quote outside a string")
-                    .hint("strings use straight double quotes: \"like this\""));
+                let error = Error::new(start..start + c.len_utf8(), "typographic quote outside a string")
+                    .hint("strings use straight double quotes: \"like this\"");
+                return (tokens, Some(error));
             }
             other => {
-                return Err(Error::new(start..start + other.len_utf8(), format!("unexpected character `{other}`"))
-                    .hint("a line holds words, \"strings\", numbers and arrows (`->`, `~>`, `=>`, `<->`, `-x`)"));
+                let error = Error::new(start..start + other.len_utf8(), format!("unexpected character `{other}`"))
+                    .hint("a line holds words, \"strings\", numbers and arrows (`->`, `~>`, `=>`, `<->`, `-x`)");
+                return (tokens, Some(error));
             }
         };
         tokens.push(Token { tok, span: start..pos(i + len) });
         i += len;
     }
-    Ok(tokens)
+    (tokens, unterminated)
 }
 
 struct LineParser<'a> {
     tokens: &'a [Token],
     pos: usize,
     line_end: usize,
+    /// What a failed declaration line could still declare.
+    partial: Option<StmtKind>,
 }
 
 type Parse<T> = Result<T, Error>;
@@ -473,12 +486,6 @@ impl LineParser<'_> {
 
     fn span(&self) -> Range<usize> {
         self.tokens.get(self.pos).map_or(self.line_end..self.line_end, |t| t.span.clone())
-    }
-
-    fn bump(&mut self) -> Option<Token> {
-        let token = self.tokens.get(self.pos).cloned();
-        self.pos += 1;
-        token
     }
 
     fn unexpected(&self, expected: &str) -> Error {
@@ -625,6 +632,13 @@ impl LineParser<'_> {
                     _ => return Err(self.unexpected("an id")),
                 };
                 let label = self.optional_text();
+                self.partial = Some(StmtKind::Declare {
+                    kind: kind.clone(),
+                    id: id.clone(),
+                    label: label.clone(),
+                    attrs: Vec::new(),
+                    members: None,
+                });
                 let (attrs, members) = self.attrs()?;
                 StmtKind::Declare { kind, id, label, attrs, members }
             }

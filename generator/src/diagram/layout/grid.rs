@@ -412,9 +412,9 @@ fn assign_rows(ir: &Ir, cols: &[usize]) -> Vec<usize> {
             })
         };
         let below = row[about] + 1;
-        if row[v] != below && free(below, row) {
+        if row[v] != below && free(below, &row) {
             row[v] = below;
-        } else if row[v] != below && row[about] > 0 && free(row[about] - 1, row) {
+        } else if row[v] != below && row[about] > 0 && free(row[about] - 1, &row) {
             row[v] = row[about] - 1;
         }
     }

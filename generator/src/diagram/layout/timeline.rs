@@ -23,7 +23,7 @@ pub const UNIT: f32 = 30.0;
 /// Margin around the drawing.
 pub const MARGIN: f32 = 12.0;
 /// How far a lost message travels before its cross, as a share of the way.
-pub const LOST_AT: f32 = 0.6;
+pub const LOST_AT: f32 = 0.8;
 
 /// Lays out a timeline.
 pub fn layout(ir: &Ir) -> Scene {
@@ -231,7 +231,8 @@ fn attempt(ir: &Ir, unit: f32) -> (Vec<Item>, usize) {
     }
     // Periods and partitions under messages, marks on top.
     let layer = |k: &MarkKind| match k {
-        MarkKind::Period { .. } | MarkKind::Partition { .. } => 0,
+        // A crash draws its lane as down, which must not hide messages crossing the lane.
+        MarkKind::Period { .. } | MarkKind::Partition { .. } | MarkKind::Crash { .. } => 0,
         MarkKind::Message { .. } => 1,
         _ => 2,
     };
