@@ -112,8 +112,8 @@ mod tests {
     #[test]
     fn renders_text_with_the_bundled_font() {
         let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"80\" height=\"20\"><text x=\"2\" y=\"15\" fill=\"var(--x,#000)\">Hello</text></svg>";
-        let png = png(svg, 2.0).unwrap();
-        assert_eq!(&png[1..4], b"PNG");
+        let bytes = png(svg, 2.0).unwrap();
+        assert_eq!(&bytes[1..4], b"PNG");
         assert!(png(svg, 0.0).is_err());
     }
 }

@@ -645,6 +645,8 @@ fn route(
         }
     }
     let mut ports: BTreeMap<(usize, bool), Point> = BTreeMap::new();
+    let side_members: BTreeMap<(usize, Side), Vec<(usize, bool)>> =
+        by_side.iter().map(|(k, list)| (*k, list.iter().map(|&(e, f, _)| (e, f)).collect())).collect();
     for ((node, side), mut list) in by_side {
         list.sort_by(|a, b| a.2.total_cmp(&b.2).then(a.0.cmp(&b.0)));
         let r = solids[node];
@@ -682,8 +684,26 @@ fn route(
     let mut tags: Vec<Vec<(usize, Channel)>> = Vec::new();
     for (i, e) in ir.edges.iter().enumerate() {
         let (a, b) = (e.from, e.to);
-        let pa = ports[&(i, true)];
-        let pb = ports[&(i, false)];
+        let mut pa = ports[&(i, true)];
+        let mut pb = ports[&(i, false)];
+        // Two ports a few pixels apart make a tiny jog; slide one along its side to meet the
+        // other when that keeps it on the side and clear of the side's other ports.
+        if matches!(sides[i], (Side::Right, Side::Left) | (Side::Left, Side::Right)) && (pa.y - pb.y).abs() >= 0.5 {
+            let can_move = |node: usize, side: Side, me: (usize, bool), y: f32, ports: &BTreeMap<(usize, bool), Point>| {
+                let r = rects[node];
+                y >= r.y + 10.0
+                    && y <= r.bottom() - 10.0
+                    && side_members[&(node, side)].iter().all(|&m| m == me || (ports[&m].y - y).abs() >= 9.0)
+            };
+            let straight_free = |y: f32| free(&[Point { x: pa.x, y }, Point { x: pb.x, y }], i, a, b);
+            if (pa.y - pb.y).abs() <= 24.0 && can_move(b, sides[i].1, (i, false), pa.y, &ports) && straight_free(pa.y) {
+                pb.y = pa.y;
+                ports.insert((i, false), pb);
+            } else if (pa.y - pb.y).abs() <= 24.0 && can_move(a, sides[i].0, (i, true), pb.y, &ports) && straight_free(pb.y) {
+                pa.y = pb.y;
+                ports.insert((i, true), pa);
+            }
+        }
         let (ca, cb) = (grid.cols[a], grid.cols[b]);
         let (pts, tag): (Vec<Point>, Vec<(usize, Channel)>) = match sides[i] {
             (Side::Right, Side::Left) | (Side::Left, Side::Right) => {
