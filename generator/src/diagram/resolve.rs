@@ -98,11 +98,10 @@ fn is_open<P>(versions: &Versions<P>) -> bool {
 }
 
 fn close<P>(versions: &mut Versions<P>, stage: usize) {
-    if let Some(v) = versions.last_mut() {
-        if v.end == OPEN {
+    if let Some(v) = versions.last_mut()
+        && v.end == OPEN {
             v.end = stage;
         }
-    }
 }
 
 /// Starts a new version in `stage`, or edits the current one if it began in `stage`.
@@ -271,13 +270,12 @@ impl Resolver<'_> {
     }
 
     fn check_caption_of_last_stage(&mut self) {
-        if let Some((span, has_caption)) = self.stage_spans.last().cloned() {
-            if !has_caption {
+        if let Some((span, has_caption)) = self.stage_spans.last().cloned()
+            && !has_caption {
                 let n = self.stage_spans.len();
                 self.error(span, format!("stage {n} has no caption")).hint =
                     Some("add a line `caption \"…\"` with one or two sentences after the stage's title".into());
             }
-        }
     }
 
     fn caption(&mut self, stmt: &Stmt, text: Option<&Text>) {
@@ -372,12 +370,11 @@ impl Resolver<'_> {
             return;
         }
         let text = label.map_or_else(|| id.text.clone(), |l| l.text.trim().to_string());
-        if let Some(label) = label {
-            if label.text.trim().is_empty() {
+        if let Some(label) = label
+            && label.text.trim().is_empty() {
                 self.error(label.span.clone(), "the label is empty").hint =
                     Some("leave the label out to show the id, or write a word".into());
             }
-        }
         if let Some(group_kind) = group_kind {
             self.declare_group(stage, group_kind, kind, id, text, attrs, members);
             return;
@@ -671,13 +668,12 @@ impl Resolver<'_> {
             return;
         }
         let key = (a.min(b), a.max(b));
-        if let Some(&existing) = self.edge_keys.get(&key) {
-            if is_open(&self.ir.edges[existing].versions) {
+        if let Some(&existing) = self.edge_keys.get(&key)
+            && is_open(&self.ir.edges[existing].versions) {
                 self.error(from.name.span.start..to.name.span.end, format!("duplicate edge between `{}` and `{}`", from.name.text, to.name.text))
                     .hint = Some("one edge per pair of nodes; use `<->` for both directions and one label".into());
                 return;
             }
-        }
         let style = match arrow {
             Arrow::Async => EdgeStyle::Async,
             Arrow::Replicate => EdgeStyle::Replicate,
@@ -736,13 +732,12 @@ impl Resolver<'_> {
     }
 
     fn push_mark(&mut self, stage: usize, key: String, kind: MarkKind, label: &Option<Text>, span: Range<usize>) {
-        if let Some(&existing) = self.mark_keys.get(&key) {
-            if is_open(&self.ir.marks[existing].versions) {
+        if let Some(&existing) = self.mark_keys.get(&key)
+            && is_open(&self.ir.marks[existing].versions) {
                 self.error(span, format!("duplicate `{key}`")).hint =
                     Some("to change its label in a later stage, write `change` with the same ends".into());
                 return;
             }
-        }
         let label = label.as_ref().map(|l| l.text.trim().to_string()).filter(|l| !l.is_empty());
         self.mark_keys.insert(key.clone(), self.ir.marks.len());
         self.ir.marks.push(Mark { key, kind, versions: vec![Version { first: stage, end: OPEN, props: label }] });

@@ -325,25 +325,21 @@ impl Scene {
                 if !together(a, b) || same_element(a, b) {
                     continue;
                 }
-                if let (Some(ra), Some(rb)) = (a.solid(), b.solid()) {
-                    if ra.overlaps(&rb) {
+                if let (Some(ra), Some(rb)) = (a.solid(), b.solid())
+                    && ra.overlaps(&rb) {
                         found.push(format!("`{}` overlaps `{}`", a.key, b.key));
                     }
-                }
                 for (x, y) in [(a, b), (b, a)] {
-                    if let Some(l) = x.label() {
-                        if let Some(r) = y.solid() {
-                            if l.rect.overlaps(&r) {
+                    if let Some(l) = x.label()
+                        && let Some(r) = y.solid()
+                            && l.rect.overlaps(&r) {
                                 found.push(format!("label of `{}` overlaps `{}`", x.key, y.key));
                             }
-                        }
-                    }
                 }
-                if let (Some(la), Some(lb)) = (a.label(), b.label()) {
-                    if la.rect.overlaps(&lb.rect) {
+                if let (Some(la), Some(lb)) = (a.label(), b.label())
+                    && la.rect.overlaps(&lb.rect) {
                         found.push(format!("label of `{}` overlaps label of `{}`", a.key, b.key));
                     }
-                }
             }
         }
         for edge in &self.items {

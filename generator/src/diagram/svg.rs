@@ -203,7 +203,7 @@ fn write(scene: &Scene, form: Form, id_prefix: &str) -> String {
         if !show {
             continue;
         }
-        let mut class = String::from(class_of(&item.shape));
+        let mut class = class_of(&item.shape);
         match form {
             Form::Stage(_) => {
                 if new {
@@ -247,11 +247,10 @@ fn describe(scene: &Scene, form: Form) -> (String, String) {
             }
             let mut added: Vec<String> = Vec::new();
             for item in scene.items.iter().filter(|i| i.new_in(k)) {
-                if let Shape::Node { lines, .. } = &item.shape {
-                    if item.ends.is_none() {
+                if let Shape::Node { lines, .. } = &item.shape
+                    && item.ends.is_none() {
                         added.push(lines.join(" "));
                     }
-                }
             }
             if !added.is_empty() {
                 let _ = write!(desc, " New: {}.", added.join(", "));

@@ -352,9 +352,7 @@ fn assign_rows(ir: &Ir, cols: &[usize]) -> Vec<usize> {
                 continue;
             }
             let placed: Vec<usize> = neighbours[v].iter().filter(|&&w| cols[w] < c && row[w] != usize::MAX).map(|&w| row[w]).collect();
-            let desired = if ir.nodes[v].about.is_some() {
-                next
-            } else if placed.is_empty() {
+            let desired = if ir.nodes[v].about.is_some() || placed.is_empty() {
                 next
             } else {
                 let mut p = placed.clone();
@@ -470,14 +468,13 @@ fn compact(ir: &Ir, cols: &[usize], neighbours: &[Vec<usize>], row: &mut [usize]
             let best = (0..limit)
                 .filter(|&r| fits(r, row))
                 .min_by_key(|&r| ((r as i64 - desired).abs(), r));
-            if let Some(r) = best {
-                if (r as i64 - desired).abs() < (row[v] as i64 - desired).abs() {
+            if let Some(r) = best
+                && (r as i64 - desired).abs() < (row[v] as i64 - desired).abs() {
                     row[v] = r;
                     for (k, &note) in notes.iter().enumerate() {
                         row[note] = r + 1 + k;
                     }
                 }
-            }
         }
     }
 }
@@ -532,6 +529,13 @@ enum Channel {
     Row(usize),
 }
 
+/// An edge end asking for a port on a side: edge index, whether it is the source, and where the
+/// other end is (ports are ordered by it).
+type PortRequest = (usize, bool, f32);
+
+/// A candidate route: bend points, and which segments run in which channel.
+type Route = (Vec<Point>, Vec<(usize, Channel)>);
+
 struct Routing {
     rects: Vec<Rect>,
     routes: Vec<Vec<Point>>,
@@ -580,8 +584,7 @@ fn route(
     // Node boxes, centred in their cells; `solid` includes replica stacks.
     let mut rects = Vec::with_capacity(n);
     let mut solids = Vec::with_capacity(n);
-    for v in 0..n {
-        let (w, h, _) = &sizes[v];
+    for (v, (w, h, _)) in sizes.iter().enumerate() {
         let stack = stack_of(ir, v);
         let (c, r) = (grid.cols[v], grid.rows[v]);
         let sx = col_x[c] + (grid.col_w[c] - w - stack) / 2.0;
@@ -633,7 +636,7 @@ fn route(
         sides.push(s);
     }
     // Ports: edges on one side of one node are spread along it, ordered by where they go.
-    let mut by_side: BTreeMap<(usize, Side), Vec<(usize, bool, f32)>> = BTreeMap::new();
+    let mut by_side: BTreeMap<(usize, Side), Vec<PortRequest>> = BTreeMap::new();
     for (i, e) in ir.edges.iter().enumerate() {
         for (node, side, other, is_from) in [(e.from, sides[i].0, e.to, true), (e.to, sides[i].1, e.from, false)] {
             let oc = rects[other].center();
@@ -708,7 +711,7 @@ fn route(
         let (pts, tag): (Vec<Point>, Vec<(usize, Channel)>) = match sides[i] {
             (Side::Right, Side::Left) | (Side::Left, Side::Right) => {
                 let (ga, gb) = if ca < cb { (ca + 1, cb) } else { (ca, cb + 1) };
-                let mut options: Vec<(Vec<Point>, Vec<(usize, Channel)>)> = Vec::new();
+                let mut options: Vec<Route> = Vec::new();
                 if (pa.y - pb.y).abs() < 0.5 {
                     options.push((vec![pa, pb], vec![]));
                 }
@@ -756,11 +759,10 @@ fn route(
         if label_w[i] <= 0.0 {
             continue;
         }
-        if let Some(&(seg, Channel::Column(g))) = tags[i].last() {
-            if seg + 3 == routes[i].len() {
+        if let Some(&(seg, Channel::Column(g))) = tags[i].last()
+            && seg + 3 == routes[i].len() {
                 *lean.entry(g).or_default() += if grid.cols[e.to] >= g { 1 } else { -1 };
             }
-        }
     }
     let mut runs: BTreeMap<Channel, Vec<(f32, f32, usize, usize)>> = BTreeMap::new();
     for (r, tag) in tags.iter().enumerate() {
@@ -915,7 +917,7 @@ fn place_labels(ir: &Ir, routing: &mut Routing) -> Vec<(usize, f32)> {
                 let r = label.rect;
                 // Keep clear of the segment's ends, where arrowheads and bends are.
                 let head = if s + 2 == pts.len() { 12.0 } else { 5.0 };
-                let tail = if s == 0 { 5.0 } else { 5.0 };
+                let tail = 5.0;
                 let fits = if horizontal {
                     let (lo, hi) = if p.x < q.x { (p.x + tail, q.x - head) } else { (q.x + head, p.x - tail) };
                     r.x >= lo && r.right() <= hi
