@@ -293,3 +293,37 @@ proptest! {
         assert_sane(&source);
     }
 }
+
+/// The fenced `diagram` blocks of the language reference, with their first line numbers.
+fn reference_examples() -> Vec<(usize, String)> {
+    let page = std::fs::read_to_string(root().join("../book/src/appendix/diagram-language.md")).unwrap();
+    let mut blocks = Vec::new();
+    let mut current: Option<(usize, String)> = None;
+    for (i, line) in page.lines().enumerate() {
+        match &mut current {
+            None if line.trim() == "```diagram" => current = Some((i + 2, String::new())),
+            Some(_) if line.trim() == "```" => blocks.push(current.take().unwrap()),
+            Some((_, text)) => {
+                text.push_str(line);
+                text.push('\n');
+            }
+            None => {}
+        }
+    }
+    blocks
+}
+
+#[test]
+fn every_example_in_the_language_reference_compiles_and_lays_out_cleanly() {
+    let examples = reference_examples();
+    assert!(examples.len() >= 7, "found {} examples", examples.len());
+    for (line, source) in examples {
+        let compiled = diagram::compile("diagram-language.md", &source);
+        let rendered: String = compiled.diagnostics.iter().map(|d| d.render(&source)).collect();
+        assert!(compiled.diagnostics.is_empty(), "example at line {line}:\n{rendered}");
+        let diagram = compiled.diagram.unwrap();
+        let problems = diagram.scene().violations();
+        assert!(problems.is_empty(), "example at line {line}:\n{}", problems.join("\n"));
+        raster::parse(&diagram.svg_all("x")).unwrap();
+    }
+}
