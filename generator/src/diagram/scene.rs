@@ -100,6 +100,8 @@ pub enum Shape {
         rect: Rect,
         /// Title shown at the top left.
         title: Label,
+        /// Keys of the member nodes.
+        members: Vec<String>,
     },
     /// An orthogonal edge.
     Edge {
@@ -260,7 +262,7 @@ impl Scene {
                     sub.as_ref().map_or(String::new(), |s| format!(" sub {s:?}")),
                     if *replicas > 1 { format!(" x{replicas}") } else { String::new() }
                 ),
-                Shape::Group { kind, rect, title } => {
+                Shape::Group { kind, rect, title, .. } => {
                     writeln!(out, "group {} {} {stages} {} {:?}", item.key, kind.word(), rect_str(rect), title.text)
                 }
                 Shape::Edge { style, points, label: l } => writeln!(
@@ -314,7 +316,8 @@ impl Scene {
 
     /// Checks the layout's promises and describes each broken one (empty when all hold):
     /// no two solid boxes overlap; no edge runs through a node other than its own ends; no label
-    /// overlaps another label or a solid box; everything lies inside the view box. Items are
+    /// overlaps another label or a solid box; no group outline cuts through a node; everything
+    /// lies inside the view box. Items are
     /// compared only when some stage shows both, because the union of stages is laid out once.
     pub fn violations(&self) -> Vec<String> {
         let mut found = Vec::new();
@@ -354,6 +357,17 @@ impl Scene {
                 }
             }
         }
+        for group in &self.items {
+            let Shape::Group { rect, members, .. } = &group.shape else { continue };
+            for node in &self.items {
+                let Some(r) = node.solid() else { continue };
+                let inside = r.x >= rect.x && r.right() <= rect.right() && r.y >= rect.y && r.bottom() <= rect.bottom();
+                let member = members.contains(&node.key);
+                if together(group, node) && ((member && !inside) || (!member && rect.overlaps(&r))) {
+                    found.push(format!("group `{}` and `{}` overlap wrongly", group.key, node.key));
+                }
+            }
+        }
         for item in &self.items {
             let boxes = item.solid().into_iter().chain(item.label().map(|l| l.rect));
             for r in boxes {
@@ -363,5 +377,69 @@ impl Scene {
             }
         }
         found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagram::ir::{EdgeStyle, Flavor, GroupKind, NodeKind};
+
+    fn node(key: &str, x: f32, y: f32, first: usize, end: usize) -> Item {
+        Item {
+            key: key.to_string(),
+            ends: None,
+            first,
+            end,
+            is_new: false,
+            shape: Shape::Node {
+                kind: NodeKind::Service,
+                rect: Rect { x, y, w: 100.0, h: 50.0 },
+                lines: vec![key.to_string()],
+                sub: None,
+                replicas: 1,
+            },
+        }
+    }
+
+    fn scene(items: Vec<Item>) -> Scene {
+        Scene { title: String::new(), flavor: Flavor::Architecture, stages: Vec::new(), view: Rect { x: 0.0, y: 0.0, w: 1000.0, h: 1000.0 }, items }
+    }
+
+    #[test]
+    fn finds_each_kind_of_broken_promise() {
+        let overlapping = scene(vec![node("a", 10.0, 10.0, 0, 2), node("b", 60.0, 30.0, 1, 3)]);
+        assert_eq!(overlapping.violations(), vec!["`a` overlaps `b`".to_string()]);
+        // Nodes that never share a stage may share a place.
+        assert!(scene(vec![node("a", 10.0, 10.0, 0, 1), node("b", 10.0, 10.0, 1, 2)]).violations().is_empty());
+        let through = Item {
+            key: "a->c".into(),
+            ends: Some(("a".into(), "c".into())),
+            first: 0,
+            end: 1,
+            is_new: false,
+            shape: Shape::Edge {
+                style: EdgeStyle::Sync,
+                points: vec![Point { x: 110.0, y: 35.0 }, Point { x: 600.0, y: 35.0 }],
+                label: None,
+            },
+        };
+        let blocked = scene(vec![node("a", 10.0, 10.0, 0, 1), node("b", 300.0, 10.0, 0, 1), node("c", 600.0, 10.0, 0, 1), through]);
+        assert_eq!(blocked.violations(), vec!["edge `a->c` runs through `b`".to_string()]);
+        let group = Item {
+            key: "g".into(),
+            ends: None,
+            first: 0,
+            end: 1,
+            is_new: false,
+            shape: Shape::Group {
+                kind: GroupKind::Region,
+                rect: Rect { x: 0.0, y: 0.0, w: 500.0, h: 100.0 },
+                title: Label { text: "G".into(), rect: Rect { x: 5.0, y: 2.0, w: 10.0, h: 6.0 } },
+                members: vec!["a".into()],
+            },
+        };
+        let stranger = scene(vec![group, node("a", 10.0, 20.0, 0, 1), node("b", 300.0, 20.0, 0, 1)]);
+        assert_eq!(stranger.violations(), vec!["group `g` and `b` overlap wrongly".to_string()]);
     }
 }

@@ -307,7 +307,7 @@ fn pt(p: Point) -> String {
 fn draw(out: &mut String, item: &Item, new: bool) {
     match &item.shape {
         Shape::Node { kind, rect, lines, sub, replicas } => draw_node(out, *kind, rect, lines, sub.as_deref(), *replicas, new),
-        Shape::Group { kind, rect, title } => {
+        Shape::Group { kind, rect, title, .. } => {
             let dash = match kind {
                 GroupKind::Region | GroupKind::Datacenter => " stroke-dasharray=\"6 4\"",
                 GroupKind::Zone => " stroke-dasharray=\"2 3\"",

@@ -326,8 +326,8 @@ fn assign_rows(ir: &Ir, cols: &[usize]) -> Vec<usize> {
                     Some(g) => group_mean.get(g).map_or(own, |(s, k)| s / k),
                     None => own,
                 };
-                let pinned_row = ir.nodes[v].pin.map_or(0.0, |p| p.1 as f32);
-                (b + pinned_row * 0.0, group_of.get(&base).map_or(usize::MAX, |g| *g), own + if ir.nodes[v].about.is_some() { 0.001 } else { 0.0 }, v)
+                let note_after = if ir.nodes[v].about.is_some() { 0.001 } else { 0.0 };
+                (b, group_of.get(&base).map_or(usize::MAX, |g| *g), own + note_after, v)
             };
             let mut sorted = members.clone();
             sorted.sort_by(|&a, &b| {
@@ -977,6 +977,7 @@ fn scene(ir: &Ir, sizes: &[(f32, f32, Vec<Vec<String>>)], routing: &Routing) -> 
                     kind: group.kind,
                     rect: *rect,
                     title: Label { text: v.props.clone(), rect: label.rect },
+                    members: group.members.iter().map(|&m| ir.nodes[m].id.clone()).collect(),
                 },
             });
         }
