@@ -170,6 +170,11 @@ fn every_svg_parses_with_usvg_and_has_no_blank_line() {
             assert!(svg.contains("role=\"img\"") && svg.contains("<title id=\"fig-1-title\">"));
             assert!(svg.contains("<desc id=\"fig-1-desc\">"));
             assert!(!svg.contains("url(#"), "no references by id, which print pages rename");
+            // Colours come only from the stylesheet, each as a custom property with a fallback.
+            let (style, body) = svg.split_once("</style>").unwrap();
+            assert!(!body.contains("=\"#") && !body.contains("rgb("), "a hard-coded colour in the drawing");
+            let fallbacks = style.matches(",#").count();
+            assert!(fallbacks > 20 && fallbacks == style.matches("var(--ds-").count(), "{}", path.display());
         }
     }
 }
