@@ -32,7 +32,9 @@
 //! page needs no per-diagram CSS. Without the attribute every element is shown and no
 //! decoration, which is why pages without scripts should use the per-stage form.
 //!
-//! Nothing is marked new in stage 1, where everything is.
+//! Nothing is marked new in stage 1, where everything is. In both forms each element's `<g>`
+//! also carries `data-ds="{key}"`: its author id, `from->to` for an edge, or the mark's key
+//! (`s1@2->s2@3`) in a timeline; versions of one element share the key.
 
 pub mod font;
 pub mod ir;
