@@ -8,17 +8,19 @@
 //! 1. [`catalog`]: `book/catalog.toml` → the 21 pieces, with diagnostics.
 //! 2. [`frontmatter`]: a chapter's `+++` header → page metadata, checked against the catalogue.
 //! 3. [`hub`]: catalogue → the topic hub and the per-tag pages (handlebars).
-//! 4. [`snippet`]: the `snippets` crate's sources → items by name, for `{{#snippet …}}`; and
+//! 4. [`diagram`]: a `.dsd` file → a laid-out staged diagram → SVG (and PNG through resvg).
+//! 5. [`snippet`]: the `snippets` crate's sources → items by name, for `{{#snippet …}}`; and
 //!    the lints on code written in chapters.
-//! 5. [`mdbook`]: the boundary with mdBook, the only module that imports its types: the
+//! 6. [`mdbook`]: the boundary with mdBook, the only module that imports its types: the
 //!    preprocessor (directives, front matter, hub), the HTML renderer wrapper, and `build`.
-//! 6. [`audit`]: a built book → broken links, missing anchors, remote resources.
+//! 7. [`audit`]: a built book → broken links, missing anchors, remote resources.
 //!
 //! IO happens only in [`mdbook`], [`serve`], [`scaffold`] and the binaries.
 
 pub mod audit;
 pub mod catalog;
 pub mod diagnostic;
+pub mod diagram;
 pub mod directive;
 pub mod frontmatter;
 pub mod hub;
