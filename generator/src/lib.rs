@@ -22,6 +22,7 @@ pub mod catalog;
 pub mod diagnostic;
 pub mod diagram;
 pub mod directive;
+pub mod figure;
 pub mod frontmatter;
 pub mod hub;
 pub mod mdbook;

@@ -22,6 +22,8 @@ commands:
   check                     run every validation of the build without writing the output
   new <format> <id> --title T --tags \"A, B\" --summary S
                             start a new piece as a draft; format is handbook, design or tool
+  render <file.dsd> [--stage N] [--scale S] -o <out.svg|out.png>
+                            draw one stage of a diagram (default: the last) as SVG or PNG
   help                      show this message
 ";
 
@@ -112,6 +114,7 @@ fn run(args: &[String]) -> Result<(), String> {
             println!("`{id}` is a draft: write its chapter, then set status = \"published\" and list it in book/src/SUMMARY.md");
             Ok(())
         }
+        "render" => render(&flags),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())
@@ -120,10 +123,41 @@ fn run(args: &[String]) -> Result<(), String> {
     }
 }
 
+/// `render`: one diagram file to one SVG or PNG.
+fn render(flags: &Flags) -> Result<(), String> {
+    let [file] = flags.positional.as_slice() else {
+        return Err(format!("`render` takes one diagram file\n\n{USAGE}"));
+    };
+    let out = flags.value("o").or_else(|| flags.value("out")).ok_or("give the output file with -o out.svg or -o out.png")?;
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+    let compiled = generator::diagram::compile(file, &text);
+    let rendered: String = compiled.diagnostics.iter().map(|d| d.render(&text) + "\n").collect();
+    eprint!("{rendered}");
+    let diagram = compiled.diagram.ok_or_else(|| format!("{file} has errors; nothing was drawn"))?;
+    let count = diagram.stages().len().max(1);
+    let stage = match flags.value("stage") {
+        Some(n) => n.parse::<usize>().ok().filter(|n| (1..=count).contains(n)).ok_or_else(|| format!("--stage takes a number from 1 to {count}"))?,
+        None => count,
+    };
+    let stem = std::path::Path::new(file).file_stem().map_or("diagram".into(), |s| s.to_string_lossy());
+    let svg = diagram.svg_stage(stage - 1, &format!("ds-{stem}"));
+    let bytes = if out.ends_with(".png") {
+        let scale: f32 = flags.value("scale").unwrap_or("2").parse().map_err(|_| "--scale takes a number")?;
+        generator::diagram::raster::png(&svg, scale)?
+    } else if out.ends_with(".svg") {
+        svg.into_bytes()
+    } else {
+        return Err("the output file must end in .svg or .png".to_owned());
+    };
+    std::fs::write(out, bytes).map_err(|e| format!("{out}: {e}"))?;
+    println!("drew stage {stage} of {count} into {out}");
+    Ok(())
+}
+
 fn summary(r: &mdbook::Report) -> String {
     format!(
-        "checked {} chapters ({} of {} pieces published, {} tag pages), {} rust code blocks, {} snippets ({} items in the snippets crate)",
-        r.chapters, r.published, r.pieces, r.tag_pages, r.code_blocks, r.snippets, r.snippet_items
+        "checked {} chapters ({} of {} pieces published, {} tag pages), {} rust code blocks, {} snippets ({} items in the snippets crate), {} diagram files, {} figures",
+        r.chapters, r.published, r.pieces, r.tag_pages, r.code_blocks, r.snippets, r.snippet_items, r.diagrams, r.figures
     )
 }
 
@@ -158,7 +192,7 @@ impl Flags {
         let mut flags = Flags { named: Vec::new(), positional: Vec::new() };
         let mut iter = args.iter();
         while let Some(arg) = iter.next() {
-            if let Some(name) = arg.strip_prefix("--") {
+            if let Some(name) = arg.strip_prefix("--").or_else(|| (arg == "-o").then_some("o")) {
                 let (name, value) = match name.split_once('=') {
                     Some((n, v)) => (n.to_owned(), v.to_owned()),
                     None => (name.to_owned(), iter.next().cloned().ok_or_else(|| format!("--{name} needs a value"))?),

@@ -57,6 +57,7 @@ pub fn plan(piece: &NewPiece, catalog: &Catalog) -> Result<Plan, String> {
     let fill = |template: &str| {
         template
             .replace("{{id}}", id)
+            .replace("{{dsl_title}}", &piece.title.replace('\\', "\\\\").replace('"', "\\\""))
             .replace("{{title}}", &piece.title)
             .replace("{{chapter}}", &chapter)
             .replace("{{module}}", &module)
@@ -115,4 +116,65 @@ pub fn apply(root: &Path, plan: &Plan) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalog() -> Catalog {
+        let text = "[topic]\ntitle = \"T\"\ndescription = \"D\"\n";
+        crate::catalog::parse("catalog.toml", text).0.unwrap()
+    }
+
+    fn piece(format: Format) -> NewPiece {
+        NewPiece {
+            format,
+            id: "web-crawler".into(),
+            title: "Design a \"Web\" Crawler".into(),
+            tags: vec!["Scalability".into(), "Storage".into()],
+            summary: "A frontier, politeness and dedup.".into(),
+        }
+    }
+
+    #[test]
+    fn a_new_design_starts_from_files_that_build() {
+        let plan = plan(&piece(Format::Design), &catalog()).unwrap();
+        let created = |suffix: &str| {
+            plan.iter()
+                .find_map(|e| match e {
+                    Edit::Create(p, text) if p.to_string_lossy().ends_with(suffix) => Some(text.clone()),
+                    _ => None,
+                })
+                .unwrap()
+        };
+        let compiled = crate::diagram::compile("diagrams/web-crawler.dsd", &created(".dsd"));
+        assert!(compiled.diagnostics.is_empty(), "{:?}", compiled.diagnostics);
+        let chapter = created("designs/web-crawler.md");
+        assert!(chapter.starts_with("+++\npiece = \"web-crawler\"\n+++\n"));
+        assert!(chapter.contains("{{#diagram web-crawler}}") && chapter.contains("{{#stage 1}}"));
+        let Edit::Append(_, entry) = &plan[0] else { panic!("the catalogue entry comes first") };
+        let mut text = "[topic]\ntitle = \"T\"\ndescription = \"D\"\n".to_owned();
+        text.push_str(entry);
+        let (cat, diags) = crate::catalog::parse("catalog.toml", &text);
+        assert_eq!(diags, []);
+        let cat = cat.unwrap();
+        assert_eq!(cat.pieces[0].title, "Design a \"Web\" Crawler");
+        assert_eq!(cat.pieces[0].status, crate::catalog::Status::Draft);
+    }
+
+    #[test]
+    fn refuses_taken_ids_and_missing_fields() {
+        let mut text = "[topic]\ntitle = \"T\"\ndescription = \"D\"\n".to_owned();
+        let Edit::Append(_, entry) = &plan(&piece(Format::Tool), &catalog()).unwrap()[0] else { unreachable!() };
+        text.push_str(entry);
+        let taken = crate::catalog::parse("c", &text).0.unwrap();
+        assert!(plan(&piece(Format::Tool), &taken).unwrap_err().contains("already"));
+        let mut no_tags = piece(Format::Handbook);
+        no_tags.tags.clear();
+        assert!(plan(&no_tags, &catalog()).is_err());
+        let mut bad_id = piece(Format::Handbook);
+        bad_id.id = "Web Crawler".into();
+        assert!(plan(&bad_id, &catalog()).is_err());
+    }
 }

@@ -20,7 +20,9 @@ use serde::Deserialize;
 
 use crate::catalog::{self, Catalog};
 use crate::diagnostic::{Diagnostic, Severity, closest};
+use crate::diagram::{self, Diagram};
 use crate::directive;
+use crate::figure;
 use crate::frontmatter::{self, PageMeta};
 use crate::hub::{Hub, Templates};
 use crate::snippet::{self, Library};
@@ -29,7 +31,7 @@ use crate::snippet::{self, Library};
 pub const NAME: &str = "dsbook";
 
 /// Directives this preprocessor expands.
-pub const DIRECTIVES: [&str; 3] = ["hub", "tags", "snippet"];
+pub const DIRECTIVES: [&str; 5] = ["hub", "tags", "snippet", "diagram", "stage"];
 
 /// The first line of a preprocessed chapter carries its page metadata to the renderer.
 pub const META_PREFIX: &str = "<!-- dsbook:page ";
@@ -53,6 +55,10 @@ pub struct Report {
     pub snippets: usize,
     /// Nameable items in the snippets crate.
     pub snippet_items: usize,
+    /// Diagram files compiled from the diagrams folder.
+    pub diagrams: usize,
+    /// Stages placed in chapters by `{{#stage}}` markers, plus ```` ```diagram ```` examples.
+    pub figures: usize,
     /// Rendered warnings, printed by the caller.
     pub warnings: Vec<String>,
 }
@@ -71,6 +77,7 @@ pub struct DsPreprocessor {
 struct Config {
     catalog: Option<PathBuf>,
     snippets: Option<PathBuf>,
+    diagrams: Option<PathBuf>,
 }
 
 impl DsPreprocessor {
@@ -133,6 +140,10 @@ struct Run {
     catalog_broken: bool,
     hub: Option<Hub>,
     library: Option<Library>,
+    /// Compiled diagrams by id (file stem); a file with errors is absent.
+    diagrams: BTreeMap<String, Diagram>,
+    /// Whether a diagrams folder is configured.
+    diagrams_configured: bool,
     /// Where repository paths resolve, for the links under snippets.
     repo_url: String,
     /// Display path → text, for rendering diagnostics.
@@ -144,7 +155,10 @@ struct Run {
 impl Run {
     fn new(ctx: &PreprocessorContext, config: Config) -> Result<Run> {
         let base = ctx.root.parent().map(Path::to_path_buf).unwrap_or_default();
-        let display = |p: &Path| p.strip_prefix(&base).unwrap_or(p).to_string_lossy().replace('\\', "/");
+        let display = |p: &Path| {
+            let p = normalize(p);
+            p.strip_prefix(&base).unwrap_or(&p).to_string_lossy().replace('\\', "/")
+        };
         let src_dir = ctx.root.join(&ctx.config.book.src);
         let mut run = Run {
             src_display: display(&src_dir),
@@ -152,6 +166,8 @@ impl Run {
             catalog_broken: false,
             hub: None,
             library: None,
+            diagrams: BTreeMap::new(),
+            diagrams_configured: false,
             repo_url: String::new(),
             files: BTreeMap::new(),
             diagnostics: Vec::new(),
@@ -166,6 +182,10 @@ impl Run {
             run.library = Some(library);
             let repo: Option<String> = ctx.config.get("output.html.git-repository-url")?;
             run.repo_url = repo.map(|r| format!("{}/blob/main", r.trim_end_matches('/'))).unwrap_or_default();
+        }
+        if let Some(dir) = config.diagrams {
+            run.diagrams_configured = true;
+            run.load_diagrams(&ctx.root.join(dir), &display);
         }
         let Some(catalog_path) = config.catalog else { return Ok(run) };
 
@@ -208,6 +228,24 @@ impl Run {
         run.catalog_broken = catalog.is_none();
         run.catalog = catalog;
         Ok(run)
+    }
+
+    /// Compiles every `.dsd` file of the diagrams folder, so a broken diagram fails the
+    /// build even before a chapter shows it.
+    fn load_diagrams(&mut self, dir: &Path, display: &dyn Fn(&Path) -> String) {
+        let files = walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().filter_map(Result::ok);
+        for entry in files.filter(|e| e.path().extension().is_some_and(|x| x == "dsd")) {
+            let Some(id) = entry.path().file_stem().map(|s| s.to_string_lossy().into_owned()) else { continue };
+            let file = display(entry.path());
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            let compiled = diagram::compile(&file, &text);
+            self.diagnostics.extend(compiled.diagnostics);
+            if let Some(d) = compiled.diagram {
+                self.diagrams.insert(id, d);
+            }
+            self.report.diagrams += 1;
+            self.files.insert(file, text);
+        }
     }
 
     /// Reads, for rendering, the files diagnostics point at that no chapter brought in
@@ -253,8 +291,19 @@ impl Run {
             .count();
 
         let mut edits = Vec::new();
+        for (n, fence) in directive::fences(&text).into_iter().filter(|f| f.info.trim() == "diagram").enumerate() {
+            let source = &text[fence.body.clone()];
+            let compiled = diagram::compile(&file, source);
+            self.diagnostics.extend(compiled.diagnostics.into_iter().map(|d| d.shifted(fence.body.start)));
+            if let Some(d) = compiled.diagram {
+                let id = format!("{}-{}", path.trim_end_matches(".md").replace(['/', '.'], "-"), n + 1);
+                edits.push((fence.span, figure::example(&d, &id, source)));
+                self.report.figures += 1;
+            }
+        }
+        let mut state = Stepping { placed: None, next: 1 };
         for d in directive::find(&text).into_iter().filter(|d| d.span.start >= body_start) {
-            match self.expand(&d, &path, &file) {
+            match self.expand(&d, &path, &file, &mut state) {
                 Ok(html) => {
                     self.report.directives += 1;
                     self.report.snippets += usize::from(d.name == "snippet");
@@ -263,6 +312,18 @@ impl Run {
                 Err(diag) => self.diagnostics.push(diag),
             }
         }
+        if let Some(placed) = state.placed.as_ref().filter(|p| !p.broken)
+            && state.next <= placed.count {
+                let missing = if state.next == placed.count {
+                    format!("stage {}", placed.count)
+                } else {
+                    format!("stages {} to {}", state.next, placed.count)
+                };
+                self.diagnostics.push(
+                    Diagnostic::error(&file, placed.span.clone(), format!("{missing} of `{}` explained nowhere", placed.id))
+                        .with_hint(format!("put `{{{{#stage {}}}}}` under the heading of the section that explains it", state.next)),
+                );
+            }
         let body = directive::splice(&text[body_start..], shift_edits(edits, body_start));
         chapter.content = match meta {
             Some(meta) => format!("{}\n\n{body}", meta_comment(&meta)),
@@ -271,7 +332,7 @@ impl Run {
         self.files.insert(file, text);
     }
 
-    fn expand(&self, d: &directive::Directive, path: &str, file: &str) -> Result<String, Diagnostic> {
+    fn expand(&mut self, d: &directive::Directive, path: &str, file: &str, state: &mut Stepping) -> Result<String, Diagnostic> {
         if self.catalog_broken && matches!(d.name.as_str(), "hub" | "tags") {
             return Ok(String::new());
         }
@@ -295,6 +356,62 @@ impl Run {
                 }
                 let (Some(hub), Some(catalog)) = (&self.hub, &self.catalog) else { return Err(need_catalog()) };
                 hub.tag_index(catalog).map_err(|e| Diagnostic::error(file, d.span.clone(), e))
+            }
+            "diagram" => {
+                if !self.diagrams_configured {
+                    return Err(Diagnostic::error(file, d.span.clone(), "`{{#diagram}}` needs the diagrams folder")
+                        .with_hint(format!("set `diagrams = \"<path>\"` in [preprocessor.{NAME}] of book.toml")));
+                }
+                if let Some(placed) = &state.placed {
+                    return Err(Diagnostic::error(file, d.span.clone(), "a chapter places one staged diagram")
+                        .with_hint(format!("`{}` is placed above; show other figures in ```diagram blocks", placed.id)));
+                }
+                let id = d.args.as_str();
+                let Some(diagram) = self.diagrams.get(id) else {
+                    let ids = self.diagrams.keys().map(String::as_str);
+                    let hint = match closest(id, ids) {
+                        Some(near) => format!("did you mean `{near}`?"),
+                        None => format!("add diagrams/{id}.dsd; the file name without .dsd is the id"),
+                    };
+                    // A diagram that exists but failed to compile has its own errors already;
+                    // its stage markers stay quiet too.
+                    if self.files.keys().any(|f| f.ends_with(&format!("/{id}.dsd"))) {
+                        state.placed = Some(Placed { id: id.to_owned(), count: 0, span: d.span.clone(), broken: true });
+                        return Ok(String::new());
+                    }
+                    return Err(Diagnostic::error(file, d.args_span.clone(), format!("no diagram `{id}`")).with_hint(hint));
+                };
+                state.placed = Some(Placed { id: id.to_owned(), count: diagram.stages().len(), span: d.span.clone(), broken: false });
+                Ok(figure::stepper(diagram, id))
+            }
+            "stage" => {
+                let Some(placed) = &state.placed else {
+                    return Err(Diagnostic::error(file, d.span.clone(), "a stage marker before any diagram")
+                        .with_hint("place the diagram first with `{{#diagram <id>}}`"));
+                };
+                if placed.broken {
+                    return Ok(String::new());
+                }
+                let Ok(n) = d.args.parse::<usize>() else {
+                    return Err(Diagnostic::error(file, d.args_span.clone(), format!("`{}` is not a stage number", d.args))
+                        .with_hint("stages are numbered from 1, as in `{{#stage 2}}`"));
+                };
+                if n == 0 || n > placed.count {
+                    return Err(Diagnostic::error(file, d.args_span.clone(), format!("`{}` has no stage {n}", placed.id))
+                        .with_hint(format!("its stages are 1 to {}", placed.count)));
+                }
+                if n != state.next {
+                    let hint = if n < state.next {
+                        format!("stage {n} is already explained above; each stage is explained once")
+                    } else {
+                        format!("stages are explained in order: stage {} comes first", state.next)
+                    };
+                    return Err(Diagnostic::error(file, d.args_span.clone(), format!("stage {n} is out of order")).with_hint(hint));
+                }
+                state.next += 1;
+                let diagram = &self.diagrams[&placed.id];
+                self.report.figures += 1;
+                Ok(figure::stage_figure(diagram, &placed.id, n - 1))
             }
             "snippet" => {
                 let Some(library) = &self.library else {
@@ -372,6 +489,20 @@ fn shift_edits(edits: Vec<(std::ops::Range<usize>, String)>, by: usize) -> Vec<(
     edits.into_iter().map(|(r, s)| (r.start - by..r.end - by, s)).collect()
 }
 
+/// The diagram a chapter placed with `{{#diagram}}`, and how far its stages are explained.
+struct Stepping {
+    placed: Option<Placed>,
+    next: usize,
+}
+
+struct Placed {
+    id: String,
+    count: usize,
+    span: std::ops::Range<usize>,
+    /// The diagram's file has errors of its own.
+    broken: bool,
+}
+
 /// The comment line that carries a page's metadata to [`super::render::DsHtml`].
 pub fn meta_comment(meta: &PageMeta) -> String {
     let json = serde_json::to_string(meta).unwrap_or_default();
@@ -399,6 +530,21 @@ fn drop_empty_parts(items: &mut Vec<BookItem>) {
     }
     let mut flags = keep.into_iter();
     items.retain(|_| flags.next().unwrap_or(true));
+}
+
+/// Removes `.` and `name/..` from a path without touching the file system.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Every `.md` file under `src`, relative to it, with `/` separators.

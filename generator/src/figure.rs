@@ -1,0 +1,94 @@
+//! Diagrams in pages: the HTML that chapters get for diagram directives and blocks.
+//!
+//! In: a compiled [`Diagram`], its id, and the stage a marker names. Out: HTML blocks (one
+//! line each where Markdown could break them, never a blank line) for
+//!
+//! - a ```` ```diagram ```` example block: the source, then each stage as a figure;
+//! - `{{#diagram id}}`: the stepper, one SVG holding every stage, which the page script shows
+//!   beside the text on wide screens, switching stage as the reader scrolls;
+//! - `{{#stage k}}`: stage k as its own figure with its caption, shown inline on narrow
+//!   screens, without JavaScript, and in print.
+//!
+//! Ids inside each SVG start with a prefix made from the diagram id and stage, so several
+//! diagrams can share a page, and `print.html`, which holds every chapter, stays valid.
+
+use crate::diagram::Diagram;
+use crate::mdbook::render::escape;
+
+/// The prefix of every id inside one rendering of a diagram.
+fn prefix(id: &str, part: &str) -> String {
+    format!("ds-{id}-{part}")
+}
+
+/// Stage `index` (0-based) as a figure with its caption.
+pub fn stage_figure(diagram: &Diagram, id: &str, index: usize) -> String {
+    let stages = diagram.stages();
+    let count = stages.len().max(1);
+    let svg = one_block(&diagram.svg_stage(index, &prefix(id, &format!("s{}", index + 1))));
+    let caption = match stages.get(index) {
+        Some(stage) if count > 1 => format!(
+            "<span class=\"ds-stage-number\">Stage {} of {count}:</span> <strong>{}</strong> {}",
+            index + 1,
+            escape(&stage.title),
+            escape(&stage.caption)
+        ),
+        Some(stage) if !stage.caption.is_empty() => {
+            format!("<strong>{}</strong> {}", escape(&stage.title), escape(&stage.caption))
+        }
+        _ => format!("<strong>{}</strong>", escape(diagram.title())),
+    };
+    format!(
+        "<figure class=\"ds-figure ds-stage-figure\" data-ds-diagram=\"{id}\" data-ds-stage=\"{}\">{svg}<figcaption>{caption}</figcaption></figure>",
+        index + 1
+    )
+}
+
+/// The stepper for `{{#diagram id}}`: every stage in one SVG plus the controls' markup. It is
+/// `hidden` until the page script decides the screen is wide enough to show it.
+pub fn stepper(diagram: &Diagram, id: &str) -> String {
+    let stages = diagram.stages();
+    let first = stages.first();
+    let svg = one_block(&diagram.svg_all(&prefix(id, "all")));
+    let options: String = stages
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("<option value=\"{}\">{}. {}</option>", i + 1, i + 1, escape(&s.title)))
+        .collect();
+    format!(
+        concat!(
+            "<figure class=\"ds-stepper\" data-ds-diagram=\"{id}\" data-ds-stages=\"{count}\" aria-label=\"{title}, stage by stage\" hidden>",
+            "<div class=\"ds-stepper-inner\">",
+            "<div class=\"ds-stepper-view\" data-ds-stage=\"1\">{svg}</div>",
+            "<figcaption class=\"ds-stepper-caption\"><span class=\"ds-stage-number\">Stage 1 of {count}:</span> <strong>{stage_title}</strong> <span class=\"ds-stepper-text\">{stage_caption}</span></figcaption>",
+            "<div class=\"ds-stepper-controls\">",
+            "<button type=\"button\" class=\"ds-stepper-prev\" aria-label=\"Previous stage\">Previous</button>",
+            "<select class=\"ds-stepper-list\" aria-label=\"Stage\">{options}</select>",
+            "<button type=\"button\" class=\"ds-stepper-next\" aria-label=\"Next stage\">Next</button>",
+            "<button type=\"button\" class=\"ds-stepper-full\" aria-pressed=\"false\">Full screen</button>",
+            "</div>",
+            "<p class=\"ds-stepper-live\" aria-live=\"polite\"></p>",
+            "</div></figure>"
+        ),
+        id = id,
+        count = stages.len(),
+        title = escape(diagram.title()),
+        svg = svg,
+        stage_title = escape(first.map_or("", |s| s.title.as_str())),
+        stage_caption = escape(first.map_or("", |s| s.caption.as_str())),
+        options = options,
+    )
+}
+
+/// A ```` ```diagram ```` example: the source as a code block, then every stage as a figure.
+pub fn example(diagram: &Diagram, id: &str, source: &str) -> String {
+    let figures: String = (0..diagram.stages().len().max(1)).map(|i| stage_figure(diagram, id, i)).collect();
+    format!(
+        "<div class=\"ds-example\"><pre><code class=\"language-text\">{}</code></pre>{figures}</div>",
+        escape(source.trim_end()).replace('\n', "&#10;")
+    )
+}
+
+/// Joins the SVG's lines so no blank line can end the HTML block early.
+fn one_block(svg: &str) -> String {
+    svg.lines().map(str::trim_end).filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join("\n")
+}
