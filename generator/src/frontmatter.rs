@@ -23,6 +23,10 @@ pub struct PageMeta {
     pub description: String,
     /// The catalogue id when the page is a piece's chapter.
     pub piece: Option<String>,
+    /// The id of the staged diagram the page places, whose last stage becomes its
+    /// social-card image.
+    #[serde(default)]
+    pub diagram: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -126,12 +130,12 @@ pub fn parse(
                             .with_hint("remove `description` here and edit `summary` in book/catalog.toml"),
                     );
                 }
-                Some(PageMeta { title: p.title.clone(), description: p.summary.clone(), piece: Some(p.id.clone()) })
+                Some(PageMeta { title: p.title.clone(), description: p.summary.clone(), piece: Some(p.id.clone()), diagram: None })
             }
         },
         (None, None) => match raw.description {
             Some(d) if !d.get_ref().trim().is_empty() => {
-                Some(PageMeta { title: chapter_title.to_owned(), description: d.into_inner(), piece: None })
+                Some(PageMeta { title: chapter_title.to_owned(), description: d.into_inner(), piece: None, diagram: None })
             }
             Some(d) => {
                 diags.push(Diagnostic::error(file, shift(d.span()), "the description is empty"));

@@ -16,7 +16,9 @@ const USAGE: &str = "\
 usage: cargo book <command>
 
 commands:
-  build [--dest DIR]        build the whole book into target/book (or DIR)
+  build [--dest DIR] [--book DIR]
+                            build the whole book into target/book (or DIR); --book builds
+                            another book folder with the same generator
   serve [--port N]          serve the book on 127.0.0.1:N (default 3000), rebuilding and
                             reloading the browser when book/, diagrams/, snippets/ or theme/ change
   check                     run every validation of the build without writing the output
@@ -52,7 +54,8 @@ fn run(args: &[String]) -> Result<(), String> {
     match command {
         "build" => {
             let dest = flags.value("dest").map(PathBuf::from);
-            let opts = BuildOptions { book_root: root.join("book"), dest, live_reload: None };
+            let book_root = flags.value("book").map_or_else(|| root.join("book"), PathBuf::from);
+            let opts = BuildOptions { book_root, dest, live_reload: None };
             let outcome = mdbook::build(&opts).map_err(|e| format!("{e:#}"))?;
             print_warnings(&outcome.report.warnings);
             let r = &outcome.report;

@@ -38,6 +38,22 @@ pub fn png(svg: &str, scale: f32) -> Result<Vec<u8>, String> {
     pixmap.encode_png().map_err(|e| e.to_string())
 }
 
+/// A social-card image: `svg` fitted, centred and padded on a white `width` × `height`
+/// canvas (1200 × 630 is the size link previews expect).
+pub fn card(svg: &str, width: u32, height: u32) -> Result<Vec<u8>, String> {
+    let tree = parse(&resolve_vars(svg))?;
+    let size = tree.size();
+    let pad = width.min(height) as f32 * 0.06;
+    let scale = ((width as f32 - 2.0 * pad) / size.width()).min((height as f32 - 2.0 * pad) / size.height());
+    let dx = (width as f32 - size.width() * scale) / 2.0;
+    let dy = (height as f32 - size.height() * scale) / 2.0;
+    let mut pixmap = tiny_skia::Pixmap::new(width, height).ok_or_else(|| "could not allocate the image".to_string())?;
+    pixmap.fill(tiny_skia::Color::WHITE);
+    let transform = tiny_skia::Transform::from_scale(scale, scale).post_translate(dx, dy);
+    resvg::render(&tree, transform, &mut pixmap.as_mut());
+    pixmap.encode_png().map_err(|e| e.to_string())
+}
+
 /// Parses SVG text with usvg, using only the bundled fonts.
 pub fn parse(svg: &str) -> Result<usvg::Tree, String> {
     let mut options = usvg::Options { font_family: font::FAMILY.to_string(), ..usvg::Options::default() };
@@ -100,6 +116,15 @@ pub fn resolve_vars(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_card_has_the_requested_size() {
+        let svg = r#"<svg xmlns="http://www.w3.org/2000/svg" width="300" height="100"><rect width="300" height="100" fill="var(--x, #123456)"/></svg>"#;
+        let png = card(svg, 1200, 630).unwrap();
+        // The PNG header stores width and height as big-endian u32 at bytes 16..24.
+        assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 1200);
+        assert_eq!(u32::from_be_bytes(png[20..24].try_into().unwrap()), 630);
+    }
 
     #[test]
     fn replaces_vars_with_their_fallbacks() {

@@ -325,6 +325,10 @@ impl Run {
                 );
             }
         let body = directive::splice(&text[body_start..], shift_edits(edits, body_start));
+        let meta = meta.map(|mut m| {
+            m.diagram = state.placed.as_ref().filter(|p| !p.broken).map(|p| p.id.clone());
+            m
+        });
         chapter.content = match meta {
             Some(meta) => format!("{}\n\n{body}", meta_comment(&meta)),
             None => body,
@@ -451,6 +455,7 @@ impl Run {
                 title: format!("Tag: {name}"),
                 description: format!("Pieces of the book tagged {name}: {}.", titles.join(", ")),
                 piece: None,
+                diagram: None,
             };
             let content = format!("{}\n\n# {name}\n\n{body}", meta_comment(&meta));
             pages.push((name.clone(), format!("tags/{slug}.md"), content));

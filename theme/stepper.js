@@ -1,0 +1,137 @@
+// The staged-diagram stepper: a classic script (no modules, no fetch), so it works from file://.
+//
+// In: the markup the generator writes for a chapter with a staged diagram: one
+// figure.ds-stepper (every stage in one SVG, `hidden` until this script shows it) and, in
+// the sections, one figure.ds-stage-figure per stage marker.
+// Out: on a wide screen, the stepper stays in view and shows the stage of the section being
+// read, with previous/next buttons, a stage list, a caption, a full-window view, arrow keys,
+// and an aria-live announcement of each change. On a narrow screen, without JavaScript and in
+// print, the inline stage figures are the diagram, so this script leaves them alone.
+(function () {
+    'use strict';
+
+    var WIDE = '(min-width: 1000px) and (min-height: 600px)';
+
+    function setUp(stepper) {
+        var id = stepper.getAttribute('data-ds-diagram');
+        var count = parseInt(stepper.getAttribute('data-ds-stages'), 10) || 1;
+        var view = stepper.querySelector('.ds-stepper-view');
+        var number = stepper.querySelector('.ds-stepper-caption .ds-stage-number');
+        var title = stepper.querySelector('.ds-stepper-caption strong');
+        var text = stepper.querySelector('.ds-stepper-text');
+        var list = stepper.querySelector('.ds-stepper-list');
+        var prev = stepper.querySelector('.ds-stepper-prev');
+        var next = stepper.querySelector('.ds-stepper-next');
+        var full = stepper.querySelector('.ds-stepper-full');
+        var live = stepper.querySelector('.ds-stepper-live');
+        var markers = Array.prototype.filter.call(
+            document.querySelectorAll('.ds-stage-figure'),
+            function (f) { return f.getAttribute('data-ds-diagram') === id; });
+        var stages = markers.map(function (f) {
+            var caption = f.querySelector('figcaption');
+            var strong = caption && caption.querySelector('strong');
+            var rest = caption ? caption.textContent : '';
+            var t = strong ? strong.textContent : '';
+            var i = rest.indexOf(t);
+            return { title: t, caption: i >= 0 ? rest.slice(i + t.length).trim() : '' };
+        });
+        var current = 0;
+        var wide = window.matchMedia(WIDE);
+        var reduced = window.matchMedia('(prefers-reduced-motion: reduce)');
+
+        // The section that explains stage k starts at the heading just before its marker.
+        function anchor(k) {
+            var marker = markers[k - 1];
+            var prevEl = marker && marker.previousElementSibling;
+            return prevEl && /^H[1-6]$/.test(prevEl.tagName) ? prevEl : marker;
+        }
+
+        function show(k, announce) {
+            k = Math.max(1, Math.min(count, k));
+            if (k === current) { return; }
+            current = k;
+            view.setAttribute('data-ds-stage', String(k));
+            view.classList.toggle('ds-animate', !reduced.matches);
+            var info = stages[k - 1] || { title: '', caption: '' };
+            number.textContent = 'Stage ' + k + ' of ' + count + ':';
+            title.textContent = info.title;
+            text.textContent = info.caption;
+            list.value = String(k);
+            prev.disabled = k === 1;
+            next.disabled = k === count;
+            if (announce) {
+                live.textContent = 'Stage ' + k + ' of ' + count + ': ' + info.title + '. ' + info.caption;
+            }
+        }
+
+        // The stage of the section being read: the last one whose heading is above the line
+        // just under the diagram.
+        function following() {
+            var line = stepper.getBoundingClientRect().bottom + 40;
+            var k = 1;
+            for (var i = 1; i <= markers.length; i += 1) {
+                if (anchor(i).getBoundingClientRect().top <= line) { k = i; }
+            }
+            return k;
+        }
+
+        var pending = false;
+        function onScroll() {
+            if (pending || stepper.hidden || stepper.classList.contains('ds-full')) { return; }
+            pending = true;
+            window.requestAnimationFrame(function () {
+                pending = false;
+                show(following(), true);
+            });
+        }
+
+        function setFull(on) {
+            stepper.classList.toggle('ds-full', on);
+            full.setAttribute('aria-pressed', String(on));
+            full.textContent = on ? 'Close full screen' : 'Full screen';
+            document.documentElement.classList.toggle('ds-full-open', on);
+            full.focus();
+        }
+
+        function layout() {
+            var on = wide.matches && markers.length > 0;
+            stepper.hidden = !on;
+            document.documentElement.classList.toggle('ds-stepping', on);
+            if (!on && stepper.classList.contains('ds-full')) { setFull(false); }
+            if (on) { current = 0; show(following(), false); }
+        }
+
+        prev.addEventListener('click', function () { show(current - 1, true); });
+        next.addEventListener('click', function () { show(current + 1, true); });
+        list.addEventListener('change', function () { show(parseInt(list.value, 10), true); });
+        full.addEventListener('click', function () { setFull(!stepper.classList.contains('ds-full')); });
+        // Keys act on the diagram and never reach mdBook's chapter navigation.
+        stepper.addEventListener('keydown', function (e) {
+            var inList = e.target === list;
+            if (e.key === 'Escape' && stepper.classList.contains('ds-full')) {
+                setFull(false);
+            } else if (!inList && (e.key === 'ArrowRight' || e.key === 'ArrowDown' || e.key === 'PageDown')) {
+                show(current + 1, true);
+            } else if (!inList && (e.key === 'ArrowLeft' || e.key === 'ArrowUp' || e.key === 'PageUp')) {
+                show(current - 1, true);
+            } else if (!inList && e.key === 'Home') {
+                show(1, true);
+            } else if (!inList && e.key === 'End') {
+                show(count, true);
+            } else if (!(inList && e.key.indexOf('Arrow') === 0)) {
+                return;
+            }
+            e.stopPropagation();
+            if (!inList) { e.preventDefault(); }
+        });
+        window.addEventListener('scroll', onScroll, { passive: true });
+        if (wide.addEventListener) { wide.addEventListener('change', layout); }
+        layout();
+    }
+
+    // print.html holds every chapter, so its diagrams stay as inline figures.
+    var steppers = document.querySelectorAll('figure.ds-stepper');
+    if (steppers.length === 1 && !/print\.html$/.test(location.pathname)) {
+        setUp(steppers[0]);
+    }
+}());
