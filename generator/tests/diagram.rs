@@ -6,6 +6,8 @@
 //! (geometry dump) and `.svg` (the all-stages form). Run with `UPDATE_EXPECT=1` to rewrite
 //! the expected outputs, then review the diff.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use generator::diagram::{self, Diagram, raster};
@@ -34,24 +36,9 @@ fn ok_fixtures() -> Vec<PathBuf> {
     fixtures(root().join("tests/diagram/ok").to_str().unwrap())
 }
 
-/// Compares `actual` with the file at `path`, or writes it there when `UPDATE_EXPECT` is set.
+/// Compares `actual` with the file at `path` (see [`common::check`]).
 fn check(path: &Path, actual: &str) {
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
-        std::fs::write(path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(path)
-        .unwrap_or_else(|_| panic!("missing {}; run with UPDATE_EXPECT=1 to create it", path.display()));
-    if expected != actual {
-        let line = expected.lines().zip(actual.lines()).position(|(a, b)| a != b).unwrap_or(0);
-        panic!(
-            "{} differs from the output (first at line {}):\nexpected: {:?}\nactual:   {:?}\nrun with UPDATE_EXPECT=1 to accept",
-            path.display(),
-            line + 1,
-            expected.lines().nth(line),
-            actual.lines().nth(line)
-        );
-    }
+    common::check(path, actual);
 }
 
 fn display_name(path: &Path) -> String {

@@ -25,9 +25,19 @@ pub fn check(expected: &Path, actual: &str) {
     }
     let want = std::fs::read_to_string(expected)
         .unwrap_or_else(|_| panic!("{} is missing; run with UPDATE_EXPECT=1 to create it", expected.display()));
-    assert!(
-        want == actual,
-        "{} differs (UPDATE_EXPECT=1 rewrites it)\n--- expected\n{want}\n--- actual\n{actual}",
-        expected.display()
+    if want == actual {
+        return;
+    }
+    if want.len() + actual.len() < 4000 {
+        panic!("{} differs (UPDATE_EXPECT=1 rewrites it)\n--- expected\n{want}\n--- actual\n{actual}", expected.display());
+    }
+    // Long outputs (SVG, layout dumps): show the first line that differs.
+    let line = want.lines().zip(actual.lines()).position(|(a, b)| a != b).unwrap_or_else(|| want.lines().count().min(actual.lines().count()));
+    panic!(
+        "{} differs from the output (first at line {}):\nexpected: {:?}\nactual:   {:?}\nUPDATE_EXPECT=1 rewrites it",
+        expected.display(),
+        line + 1,
+        want.lines().nth(line),
+        actual.lines().nth(line)
     );
 }
