@@ -1,0 +1,287 @@
+//! Click tracking off the redirect path: a bounded buffer that never blocks the redirect,
+//! and an aggregator whose counts stay exact when the queue delivers an event twice.
+//!
+//! Shown in "Design a URL Shortener" (`book/src/designs/url-shortener.md`), stage 7.
+//!
+//! In: [`ClickEvent`]s, each with a unique id assigned by the server that handled the click,
+//! in any order and any number of times (at-least-once delivery).
+//! Out: per-(code, minute) counts equal to the number of distinct events, and a report of
+//! events that arrive after their minute was sealed.
+
+use std::collections::{BTreeMap, HashSet, VecDeque};
+
+/// One click, as the redirect handler emits it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClickEvent {
+    /// Unique per click, e.g. the server's id in the top bits and a local sequence below.
+    pub event_id: u64,
+    /// The short code that was followed.
+    pub code: String,
+    /// When the click happened (event time), in milliseconds since the epoch.
+    pub at_ms: u64,
+}
+
+/// A bounded in-memory buffer between the redirect handler and the queue.
+///
+/// [`offer`](ClickBuffer::offer) never waits: when the queue is slow and the buffer is full,
+/// the click is dropped and counted, and the redirect goes ahead.
+#[derive(Debug, Clone)]
+pub struct ClickBuffer {
+    events: VecDeque<ClickEvent>,
+    capacity: usize,
+    dropped: u64,
+}
+
+impl ClickBuffer {
+    /// A buffer that holds at most `capacity` events.
+    pub fn new(capacity: usize) -> ClickBuffer {
+        ClickBuffer {
+            events: VecDeque::with_capacity(capacity),
+            capacity,
+            dropped: 0,
+        }
+    }
+
+    /// Queues `event` if there is room; otherwise drops it. Reports whether it was kept.
+    pub fn offer(&mut self, event: ClickEvent) -> bool {
+        if self.events.len() == self.capacity {
+            self.dropped += 1;
+            return false;
+        }
+        self.events.push_back(event);
+        true
+    }
+
+    /// Takes up to `max` events, oldest first, for the sender to publish.
+    pub fn drain(&mut self, max: usize) -> Vec<ClickEvent> {
+        let n = max.min(self.events.len());
+        self.events.drain(..n).collect()
+    }
+
+    /// Clicks dropped because the buffer was full: the bounded analytics loss.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+}
+
+/// What [`ClickAggregator::apply`] did with an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// First delivery: counted.
+    Counted,
+    /// A redelivery of an event already counted: ignored.
+    Duplicate,
+    /// The event's minute was already sealed: not counted, reported for reconciliation.
+    Late,
+}
+
+/// One (code, minute) bucket: the ids seen while open, only the count once sealed.
+#[derive(Debug, Clone)]
+enum Bucket {
+    Open(HashSet<u64>),
+    Sealed(u64),
+}
+
+// region: aggregate
+/// Click counts per (code, minute), exact under duplicated and reordered delivery.
+///
+/// Events are bucketed by the time of the click, not the time they arrive, so every
+/// redelivery of an event lands in the same bucket as the original, and the ids that
+/// dedupe a bucket can be dropped when the bucket is sealed.
+#[derive(Debug, Clone, Default)]
+pub struct ClickAggregator {
+    buckets: BTreeMap<(String, u64), Bucket>,
+    late: u64,
+}
+
+impl ClickAggregator {
+    /// Counts `event` once, however many times it is delivered.
+    pub fn apply(&mut self, event: &ClickEvent) -> Applied {
+        let minute = event.at_ms / 60_000;
+        let bucket = self
+            .buckets
+            .entry((event.code.clone(), minute))
+            .or_insert_with(|| Bucket::Open(HashSet::new()));
+        match bucket {
+            Bucket::Open(ids) if ids.contains(&event.event_id) => Applied::Duplicate,
+            Bucket::Open(ids) => {
+                ids.insert(event.event_id);
+                Applied::Counted
+            }
+            Bucket::Sealed(_) => {
+                self.late += 1;
+                Applied::Late
+            }
+        }
+    }
+
+    /// Seals every bucket before `minute`: keeps its count, frees its ids. Call it once
+    /// the queue can no longer redeliver events that old.
+    pub fn seal_before(&mut self, minute: u64) {
+        for ((_, m), bucket) in self.buckets.iter_mut() {
+            if let (true, Bucket::Open(ids)) = (*m < minute, &*bucket) {
+                *bucket = Bucket::Sealed(ids.len() as u64);
+            }
+        }
+    }
+
+    /// Clicks on `code` in `minute` (minutes since the epoch).
+    pub fn count(&self, code: &str, minute: u64) -> u64 {
+        match self.buckets.get(&(code.to_string(), minute)) {
+            Some(Bucket::Open(ids)) => ids.len() as u64,
+            Some(Bucket::Sealed(n)) => *n,
+            None => 0,
+        }
+    }
+}
+// endregion: aggregate
+
+impl ClickAggregator {
+    /// Clicks on `code` over all minutes.
+    pub fn total(&self, code: &str) -> u64 {
+        self.buckets
+            .keys()
+            .filter(|(c, _)| c == code)
+            .map(|(c, m)| self.count(c, *m))
+            .sum()
+    }
+
+    /// Events that arrived after their minute was sealed.
+    pub fn late(&self) -> u64 {
+        self.late
+    }
+
+    /// Event ids still held for deduplication, across all open buckets.
+    pub fn ids_held(&self) -> usize {
+        self.buckets
+            .values()
+            .map(|b| match b {
+                Bucket::Open(ids) => ids.len(),
+                Bucket::Sealed(_) => 0,
+            })
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::url_shortener::test_rng::SplitMix64;
+
+    /// `n` distinct clicks over 5 codes and 10 minutes.
+    fn clicks(rng: &mut SplitMix64, n: u64) -> Vec<ClickEvent> {
+        (0..n)
+            .map(|i| ClickEvent {
+                event_id: (rng.next_u64() % 4) << 40 | i, // server id, then sequence
+                code: format!("c{}", rng.below(5)),
+                at_ms: rng.next_u64() % 600_000,
+            })
+            .collect()
+    }
+
+    fn shuffle<T>(rng: &mut SplitMix64, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            items.swap(i, rng.below(i + 1));
+        }
+    }
+
+    #[test]
+    fn counts_are_exact_under_duplicated_and_reordered_delivery() {
+        for seed in 0..50 {
+            let mut rng = SplitMix64::new(seed);
+            let events = clicks(&mut rng, 2_000);
+            // The truth: each event once.
+            let mut truth: BTreeMap<(String, u64), u64> = BTreeMap::new();
+            for e in &events {
+                *truth.entry((e.code.clone(), e.at_ms / 60_000)).or_default() += 1;
+            }
+            // The delivery: every event 1 to 4 times, all shuffled together.
+            let mut delivery: Vec<&ClickEvent> = Vec::new();
+            for e in &events {
+                for _ in 0..=rng.below(4) {
+                    delivery.push(e);
+                }
+            }
+            shuffle(&mut rng, &mut delivery);
+            let mut agg = ClickAggregator::default();
+            let counted = delivery
+                .iter()
+                .filter(|e| agg.apply(e) == Applied::Counted)
+                .count();
+            assert_eq!(counted, events.len(), "seed {seed}");
+            for ((code, minute), n) in &truth {
+                assert_eq!(
+                    agg.count(code, *minute),
+                    *n,
+                    "seed {seed}: {code} at minute {minute}"
+                );
+            }
+            let total: u64 = (0..5).map(|c| agg.total(&format!("c{c}"))).sum();
+            assert_eq!(total, 2_000);
+        }
+    }
+
+    #[test]
+    fn replaying_a_whole_batch_changes_nothing() {
+        let mut rng = SplitMix64::new(77);
+        let events = clicks(&mut rng, 500);
+        let mut agg = ClickAggregator::default();
+        events
+            .iter()
+            .for_each(|e| assert_eq!(agg.apply(e), Applied::Counted));
+        let before: Vec<u64> = (0..5).map(|c| agg.total(&format!("c{c}"))).collect();
+        events
+            .iter()
+            .for_each(|e| assert_eq!(agg.apply(e), Applied::Duplicate));
+        let after: Vec<u64> = (0..5).map(|c| agg.total(&format!("c{c}"))).collect();
+        assert_eq!(before, after);
+    }
+
+    #[test]
+    fn sealing_keeps_counts_frees_ids_and_reports_late_events() {
+        let mut rng = SplitMix64::new(5);
+        let events = clicks(&mut rng, 1_000);
+        let mut agg = ClickAggregator::default();
+        events.iter().for_each(|e| {
+            agg.apply(e);
+        });
+        let before: Vec<u64> = (0..5).map(|c| agg.total(&format!("c{c}"))).collect();
+        agg.seal_before(10); // all ten minutes
+        assert_eq!(agg.ids_held(), 0);
+        let after: Vec<u64> = (0..5).map(|c| agg.total(&format!("c{c}"))).collect();
+        assert_eq!(before, after);
+        // A redelivery now cannot be told from a new click, so it is reported, not counted.
+        assert_eq!(agg.apply(&events[0]), Applied::Late);
+        assert_eq!(agg.late(), 1);
+        assert_eq!(
+            after,
+            (0..5)
+                .map(|c| agg.total(&format!("c{c}")))
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn the_buffer_never_blocks_and_never_exceeds_its_capacity() {
+        let mut buffer = ClickBuffer::new(100);
+        let mut kept = 0;
+        for i in 0..250 {
+            let event = ClickEvent {
+                event_id: i,
+                code: "c".into(),
+                at_ms: i,
+            };
+            if buffer.offer(event) {
+                kept += 1;
+            }
+            if i % 50 == 49 {
+                buffer.drain(30); // a slow sender
+            }
+            assert!(buffer.events.len() <= 100);
+        }
+        assert_eq!(kept + buffer.dropped(), 250);
+        assert!(buffer.dropped() > 0);
+        let first = buffer.drain(1);
+        assert_eq!(first.len(), 1);
+    }
+}
