@@ -129,6 +129,23 @@
         layout();
     }
 
+    // A figure that scrolls sideways must be reachable by keyboard to be scrolled.
+    function focusableScrollers() {
+        Array.prototype.forEach.call(document.querySelectorAll('.ds-figure-scroll'), function (box) {
+            if (box.scrollWidth > box.clientWidth + 1) {
+                box.setAttribute('tabindex', '0');
+                box.setAttribute('role', 'group');
+                box.setAttribute('aria-label', 'Diagram, scrolls sideways');
+            } else {
+                box.removeAttribute('tabindex');
+                box.removeAttribute('role');
+                box.removeAttribute('aria-label');
+            }
+        });
+    }
+    focusableScrollers();
+    window.addEventListener('resize', focusableScrollers);
+
     // print.html holds every chapter, so its diagrams stay as inline figures.
     var steppers = document.querySelectorAll('figure.ds-stepper');
     if (steppers.length === 1 && !/print\.html$/.test(location.pathname)) {

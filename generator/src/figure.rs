@@ -38,8 +38,9 @@ pub fn stage_figure(diagram: &Diagram, id: &str, index: usize) -> String {
         _ => format!("<strong>{}</strong>", escape(diagram.title())),
     };
     format!(
-        "<figure class=\"ds-figure ds-stage-figure\" data-ds-diagram=\"{id}\" data-ds-stage=\"{}\">{svg}<figcaption>{caption}</figcaption></figure>",
-        index + 1
+        "<figure class=\"ds-figure ds-stage-figure\" data-ds-diagram=\"{id}\" data-ds-stage=\"{}\">{}<figcaption>{caption}</figcaption></figure>",
+        index + 1,
+        scroller(&svg)
     )
 }
 
@@ -86,6 +87,16 @@ pub fn example(diagram: &Diagram, id: &str, source: &str) -> String {
         "<div class=\"ds-example\"><pre><code class=\"language-text\">{}</code></pre>{figures}</div>",
         escape(source.trim_end()).replace('\n', "&#10;")
     )
+}
+
+/// Wraps an SVG so that on a narrow screen it keeps a readable size and scrolls sideways
+/// instead of shrinking until its labels cannot be read. `--ds-w` carries its natural width.
+fn scroller(svg: &str) -> String {
+    let width = svg
+        .split_once(" width=\"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map_or("800", |(w, _)| w);
+    format!("<div class=\"ds-figure-scroll\" style=\"--ds-w:{width}px\">{svg}</div>")
 }
 
 /// Joins the SVG's lines so no blank line can end the HTML block early.
