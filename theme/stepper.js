@@ -57,8 +57,10 @@
             title.textContent = info.title;
             text.textContent = info.caption;
             list.value = String(k);
-            prev.disabled = k === 1;
-            next.disabled = k === count;
+            // aria-disabled rather than disabled: a disabled button would drop the keyboard
+            // focus of a reader who just pressed it to reach the last stage.
+            prev.setAttribute('aria-disabled', String(k === 1));
+            next.setAttribute('aria-disabled', String(k === count));
             if (announce) {
                 live.textContent = 'Stage ' + k + ' of ' + count + ': ' + info.title + '. ' + info.caption;
             }
@@ -75,9 +77,19 @@
             return k;
         }
 
+        // After the reader picks a stage by hand, scrolling takes over again only once they
+        // have scrolled on by more than a few lines.
+        var pickedAt = null;
+        function pick(k) {
+            pickedAt = window.scrollY;
+            show(k, true);
+        }
+
         var pending = false;
         function onScroll() {
             if (pending || stepper.hidden || stepper.classList.contains('ds-full')) { return; }
+            if (pickedAt !== null && Math.abs(window.scrollY - pickedAt) < 120) { return; }
+            pickedAt = null;
             pending = true;
             window.requestAnimationFrame(function () {
                 pending = false;
@@ -101,9 +113,9 @@
             if (on) { current = 0; show(following(), false); }
         }
 
-        prev.addEventListener('click', function () { show(current - 1, true); });
-        next.addEventListener('click', function () { show(current + 1, true); });
-        list.addEventListener('change', function () { show(parseInt(list.value, 10), true); });
+        prev.addEventListener('click', function () { pick(current - 1); });
+        next.addEventListener('click', function () { pick(current + 1); });
+        list.addEventListener('change', function () { pick(parseInt(list.value, 10)); });
         full.addEventListener('click', function () { setFull(!stepper.classList.contains('ds-full')); });
         // Keys act on the diagram and never reach mdBook's chapter navigation.
         stepper.addEventListener('keydown', function (e) {
@@ -111,13 +123,13 @@
             if (e.key === 'Escape' && stepper.classList.contains('ds-full')) {
                 setFull(false);
             } else if (!inList && (e.key === 'ArrowRight' || e.key === 'ArrowDown' || e.key === 'PageDown')) {
-                show(current + 1, true);
+                pick(current + 1);
             } else if (!inList && (e.key === 'ArrowLeft' || e.key === 'ArrowUp' || e.key === 'PageUp')) {
-                show(current - 1, true);
+                pick(current - 1);
             } else if (!inList && e.key === 'Home') {
-                show(1, true);
+                pick(1);
             } else if (!inList && e.key === 'End') {
-                show(count, true);
+                pick(count);
             } else if (!(inList && e.key.indexOf('Arrow') === 0)) {
                 return;
             }
