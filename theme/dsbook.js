@@ -3,7 +3,8 @@
 // In: the page mdBook rendered from our templates. Out: behaviour the markup asks for:
 // - the sidebar toggle, a <button> in theme/index.hbs, drives mdBook's sidebar checkbox;
 // - the hub's tag filter: pressing a tag shows only the cards carrying it, announces the
-//   count, and keeps the choice in the URL (#tag=caching) so it can be linked.
+//   count, and keeps the choice in the URL (#tag=caching) so it can be linked;
+// - code blocks too wide for the page can be focused, so they can be scrolled by keyboard.
 // Without this script every card is shown and each chip links to its tag's page.
 (function () {
     'use strict';
@@ -77,6 +78,33 @@
         apply(fromHash(), false);
     }
 
+    // A code block wider than the page scrolls sideways; keyboard users can only scroll it if it
+    // can take focus (WCAG 2.1.1, axe's scrollable-region-focusable). Only overflowing blocks
+    // become tab stops, re-checked when the window is resized.
+    function scrollableCode() {
+        var blocks = Array.prototype.slice.call(document.querySelectorAll('pre > code'));
+        if (!blocks.length) {
+            return;
+        }
+        function update() {
+            blocks.forEach(function (code) {
+                if (code.scrollWidth > code.clientWidth) {
+                    code.setAttribute('tabindex', '0');
+                } else {
+                    code.removeAttribute('tabindex');
+                }
+            });
+        }
+        update();
+        var pending = null;
+        window.addEventListener('resize', function () {
+            if (pending === null) {
+                pending = window.requestAnimationFrame(function () { pending = null; update(); });
+            }
+        });
+    }
+
     sidebarToggle();
     hubFilter();
+    scrollableCode();
 }());
