@@ -3,7 +3,8 @@
 // In: the page mdBook rendered from our templates. Out: behaviour the markup asks for:
 // - the sidebar toggle, a <button> in theme/index.hbs, drives mdBook's sidebar checkbox;
 // - the hub's tag filter: pressing a tag shows only the cards carrying it, announces the
-//   count, and keeps the choice in the URL (#tag=caching) so it can be linked;
+//   count, and keeps the choice in the URL (#tag=caching) so it can be linked; arrow keys
+//   move between its buttons instead of reaching mdBook's previous/next-chapter keys;
 // - code blocks too wide for the page can be focused, so they can be scrolled by keyboard.
 // Without this script every card is shown and each chip links to its tag's page.
 (function () {
@@ -52,9 +53,12 @@
                 b.setAttribute('aria-pressed', String(on));
                 if (on && tag) { label = b.firstChild.textContent.trim(); }
             });
-            if (announce) {
-                status.textContent = shown + (shown === 1 ? ' piece' : ' pieces') + ' shown' +
-                    (label ? ', tagged ' + label : '') + '.';
+            var text = shown + (shown === 1 ? ' piece' : ' pieces') + ' shown' +
+                (label ? ', tagged ' + label : '') + '.';
+            // On load the status is only rewritten when #tag= filtered the cards, so opening the
+            // plain hub announces nothing.
+            if (announce || status.textContent !== text) {
+                status.textContent = text;
             }
         }
 
@@ -72,6 +76,21 @@
                 var url = location.pathname + location.search + (tag ? '#tag=' + tag : '');
                 try { history.replaceState(null, '', url); } catch (e) { /* file:// in some browsers */ }
             });
+        });
+        // ArrowLeft/ArrowRight move between the buttons, Home/End to the first/last. They are
+        // stopped here: mdBook's book.js turns ArrowLeft/ArrowRight on the document into
+        // previous/next chapter, which would leave the hub. Up/Down still scroll the page.
+        filter.addEventListener('keydown', function (e) {
+            if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) { return; }
+            var i = buttons.indexOf(document.activeElement);
+            if (i < 0) { return; }
+            var next = {
+                ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: buttons.length - 1
+            }[e.key];
+            if (next === undefined) { return; }
+            e.preventDefault();
+            e.stopPropagation();
+            buttons[(next + buttons.length) % buttons.length].focus();
         });
         window.addEventListener('hashchange', function () { apply(fromHash(), true); });
         filter.hidden = false;
