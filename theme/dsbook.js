@@ -5,7 +5,9 @@
 // - the hub's tag filter: pressing a tag shows only the cards carrying it, announces the
 //   count, and keeps the choice in the URL (#tag=caching) so it can be linked; arrow keys
 //   move between its buttons instead of reaching mdBook's previous/next-chapter keys;
-// - code blocks too wide for the page can be focused, so they can be scrolled by keyboard.
+// - code blocks too wide for the page can be focused, so they can be scrolled by keyboard;
+// - the sidebar's fold toggles (mdBook writes them as <a> without href) act as buttons for
+//   keyboard and screen-reader users: named, with aria-expanded, pressed by Enter or Space.
 // Without this script every card is shown and each chip links to its tag's page.
 (function () {
     'use strict';
@@ -123,7 +125,34 @@
         });
     }
 
+    // mdBook's toc.js turns each fold toggle into a click target that toggles `expanded` on its
+    // list item, and book.js gives it a tabindex with the other sidebar links; without a role
+    // or a name, and with no key handling, a keyboard user can reach it but not use it.
+    function foldToggles() {
+        var toggles = document.querySelectorAll('#mdbook-sidebar .chapter-fold-toggle');
+        Array.prototype.forEach.call(toggles, function (toggle) {
+            var item = toggle.parentElement && toggle.parentElement.parentElement;
+            var link = toggle.parentElement.querySelector('a[href], span');
+            if (!item) { return; }
+            var sync = function () {
+                toggle.setAttribute('aria-expanded', String(item.classList.contains('expanded')));
+            };
+            toggle.setAttribute('role', 'button');
+            toggle.setAttribute('aria-label', 'Sections of ' + (link ? link.textContent.trim() : 'this chapter'));
+            if (!toggle.hasAttribute('tabindex')) { toggle.setAttribute('tabindex', '0'); }
+            sync();
+            new MutationObserver(sync).observe(item, { attributes: true, attributeFilter: ['class'] });
+            toggle.addEventListener('keydown', function (e) {
+                if (e.key === 'Enter' || e.key === ' ') {
+                    e.preventDefault();
+                    toggle.click();
+                }
+            });
+        });
+    }
+
     sidebarToggle();
     hubFilter();
     scrollableCode();
+    foldToggles();
 }());

@@ -183,6 +183,28 @@ test('hub', async (t) => {
         }
     });
 
+    await t.test('sidebar sections fold and unfold by keyboard', async () => {
+        const { page, errors, close } = await openPage(browser, 'index.html');
+        try {
+            const toggle = '#mdbook-sidebar .chapter-fold-toggle[role="button"][aria-label="Sections of Browse by tag"]';
+            const state = () => page.evaluate((sel) => {
+                const t = document.querySelector(sel);
+                const link = document.querySelector('#mdbook-sidebar a[href$="tags/caching.html"]');
+                return { expanded: t.getAttribute('aria-expanded'), linkVisible: link.getClientRects().length > 0 };
+            }, toggle);
+            assert.deepEqual(await state(), { expanded: 'false', linkVisible: false });
+            await tabTo(page, toggle);
+            await page.keyboard.press('Enter');
+            assert.deepEqual(await state(), { expanded: 'true', linkVisible: true });
+            await page.keyboard.press('Space');
+            assert.deepEqual(await state(), { expanded: 'false', linkVisible: false });
+            assert.equal((await hubState(page)).path.endsWith('/index.html'), true);
+            assert.deepEqual(errors, []);
+        } finally {
+            await close();
+        }
+    });
+
     await t.test('sidebar toggle opens and closes by keyboard', async () => {
         for (const viewport of [DESKTOP, { width: 390, height: 844 }]) {
             const { page, errors, close } = await openPage(browser, 'index.html', { viewport });
