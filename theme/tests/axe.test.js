@@ -3,6 +3,7 @@
 // all five mdBook themes. Each theme has its own colours (dsbook.css sets --links and the
 // --ds-* colours per theme), so contrast must be checked in each; the sidebar is open at this
 // width, so its table of contents and the menu bar's controls are checked on every page too.
+// The hub is also checked with the search bar open and showing results, in every theme.
 'use strict';
 
 const test = require('node:test');
@@ -41,5 +42,25 @@ test('axe finds no violations', async (t) => {
             });
         }
     }
-    t.diagnostic(`${runs} axe runs (${PAGES.length} pages × ${THEMES.length} themes), ${violations} violations`);
+    // The search bar and its results only exist once a search is typed; search must also work
+    // from file:// (mdBook loads its index with a <script>, not fetch).
+    for (const theme of THEMES) {
+        await t.test(`index.html with search results in ${theme}`, async () => {
+            const { page, blocked, close } = await openPage(browser, 'index.html', { theme });
+            try {
+                await page.keyboard.press('s');
+                await page.keyboard.type('tested');
+                await page.locator('#mdbook-searchresults li').first().waitFor();
+                assert.match(await page.locator('#mdbook-searchresults-header').textContent(), /^\d+ search results? for 'tested'/);
+                const found = await axeViolations(page);
+                runs += 1;
+                violations += found.length;
+                assert.equal(found.length, 0, `search in ${theme}:\n${formatViolations(found)}`);
+                assert.deepEqual(blocked, []);
+            } finally {
+                await close();
+            }
+        });
+    }
+    t.diagnostic(`${runs} axe runs (${PAGES.length} pages × ${THEMES.length} themes, and the hub with search results in each theme), ${violations} violations`);
 });
