@@ -3,7 +3,11 @@
 // In: the page mdBook rendered from our templates. Out: behaviour the markup asks for:
 // - the sidebar toggle, a <button> in theme/index.hbs, drives mdBook's sidebar checkbox;
 // - the hub's tag filter: pressing a tag shows only the cards carrying it, announces the
-//   count, and keeps the choice in the URL (#tag=caching) so it can be linked.
+//   count, and keeps the choice in the URL (#tag=caching) so it can be linked; arrow keys
+//   move between its buttons instead of reaching mdBook's previous/next-chapter keys;
+// - code blocks too wide for the page can be focused, so they can be scrolled by keyboard;
+// - the sidebar's fold toggles (mdBook writes them as <a> without href) act as buttons for
+//   keyboard and screen-reader users: named, with aria-expanded, pressed by Enter or Space.
 // Without this script every card is shown and each chip links to its tag's page.
 (function () {
     'use strict';
@@ -51,9 +55,12 @@
                 b.setAttribute('aria-pressed', String(on));
                 if (on && tag) { label = b.firstChild.textContent.trim(); }
             });
-            if (announce) {
-                status.textContent = shown + (shown === 1 ? ' piece' : ' pieces') + ' shown' +
-                    (label ? ', tagged ' + label : '') + '.';
+            var text = shown + (shown === 1 ? ' piece' : ' pieces') + ' shown' +
+                (label ? ', tagged ' + label : '') + '.';
+            // On load the status is only rewritten when #tag= filtered the cards, so opening the
+            // plain hub announces nothing.
+            if (announce || status.textContent !== text) {
+                status.textContent = text;
             }
         }
 
@@ -72,11 +79,80 @@
                 try { history.replaceState(null, '', url); } catch (e) { /* file:// in some browsers */ }
             });
         });
+        // ArrowLeft/ArrowRight move between the buttons, Home/End to the first/last. They are
+        // stopped here: mdBook's book.js turns ArrowLeft/ArrowRight on the document into
+        // previous/next chapter, which would leave the hub. Up/Down still scroll the page.
+        filter.addEventListener('keydown', function (e) {
+            if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) { return; }
+            var i = buttons.indexOf(document.activeElement);
+            if (i < 0) { return; }
+            var next = {
+                ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: buttons.length - 1
+            }[e.key];
+            if (next === undefined) { return; }
+            e.preventDefault();
+            e.stopPropagation();
+            buttons[(next + buttons.length) % buttons.length].focus();
+        });
         window.addEventListener('hashchange', function () { apply(fromHash(), true); });
         filter.hidden = false;
         apply(fromHash(), false);
     }
 
+    // A code block wider than the page scrolls sideways; keyboard users can only scroll it if it
+    // can take focus (WCAG 2.1.1, axe's scrollable-region-focusable). Only overflowing blocks
+    // become tab stops, re-checked when the window is resized.
+    function scrollableCode() {
+        var blocks = Array.prototype.slice.call(document.querySelectorAll('pre > code'));
+        if (!blocks.length) {
+            return;
+        }
+        function update() {
+            blocks.forEach(function (code) {
+                if (code.scrollWidth > code.clientWidth) {
+                    code.setAttribute('tabindex', '0');
+                } else {
+                    code.removeAttribute('tabindex');
+                }
+            });
+        }
+        update();
+        var pending = null;
+        window.addEventListener('resize', function () {
+            if (pending === null) {
+                pending = window.requestAnimationFrame(function () { pending = null; update(); });
+            }
+        });
+    }
+
+    // mdBook's toc.js turns each fold toggle into a click target that toggles `expanded` on its
+    // list item, and book.js gives it a tabindex with the other sidebar links; without a role
+    // or a name, and with no key handling, a keyboard user can reach it but not use it.
+    function foldToggles() {
+        var toggles = document.querySelectorAll('#mdbook-sidebar .chapter-fold-toggle');
+        Array.prototype.forEach.call(toggles, function (toggle) {
+            var item = toggle.parentElement && toggle.parentElement.parentElement;
+            var link = toggle.parentElement.querySelector('a[href], span');
+            if (!item) { return; }
+            var sync = function () {
+                toggle.setAttribute('aria-expanded', String(item.classList.contains('expanded')));
+            };
+            toggle.setAttribute('role', 'button');
+            toggle.setAttribute('aria-label', 'Sections of ' + (link ? link.textContent.trim() : 'this chapter'));
+            if (!toggle.hasAttribute('tabindex')) { toggle.setAttribute('tabindex', '0'); }
+            sync();
+            new MutationObserver(sync).observe(item, { attributes: true, attributeFilter: ['class'] });
+            toggle.addEventListener('keydown', function (e) {
+                if (e.key === 'Enter' || e.key === ' ') {
+                    e.preventDefault();
+                    toggle.click();
+                }
+            });
+        });
+    }
+
     sidebarToggle();
     hubFilter();
+    scrollableCode();
+    foldToggles();
 }());
