@@ -1,7 +1,7 @@
 // The staged-diagram stepper: a classic script (no modules, no fetch), so it works from file://.
 //
 // In: the markup the generator writes for a chapter with a staged diagram: one
-// figure.ds-stepper (every stage in one SVG, `hidden` until this script shows it) and, in
+// div.ds-stepper (every stage in one SVG, `hidden` until this script shows it) and, in
 // the sections, one figure.ds-stage-figure per stage marker.
 // Out: on a wide screen, the stepper stays in view and shows the stage of the section being
 // read, with previous/next buttons, a stage list, a caption, a full-window view, arrow keys,
@@ -159,7 +159,7 @@
     window.addEventListener('resize', focusableScrollers);
 
     // print.html holds every chapter, so its diagrams stay as inline figures.
-    var steppers = document.querySelectorAll('figure.ds-stepper');
+    var steppers = document.querySelectorAll('div.ds-stepper');
     if (steppers.length === 1 && !/print\.html$/.test(location.pathname)) {
         setUp(steppers[0]);
     }

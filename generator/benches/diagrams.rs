@@ -17,7 +17,11 @@ fn diagrams(c: &mut Criterion) {
         .collect();
     files.sort();
     for path in files {
-        let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("diagram").to_string();
+        let name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("diagram")
+            .to_string();
         let source = std::fs::read_to_string(&path).expect("a readable diagram");
         c.bench_function(&format!("compile {name}"), |b| {
             b.iter(|| diagram::compile("bench.dsd", std::hint::black_box(&source)))

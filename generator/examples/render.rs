@@ -15,7 +15,11 @@ fn main() -> ExitCode {
         eprintln!("usage: render FILE.dsd [--stage N | --png DIR [--scale S]]");
         return ExitCode::FAILURE;
     };
-    let option = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1));
+    let option = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+    };
     let source = match std::fs::read_to_string(path) {
         Ok(s) => s,
         Err(e) => {
@@ -27,10 +31,17 @@ fn main() -> ExitCode {
     for d in &compiled.diagnostics {
         eprint!("{}", d.render(&source));
     }
-    let Some(diagram) = compiled.diagram else { return ExitCode::FAILURE };
-    let stem = std::path::Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or("diagram");
+    let Some(diagram) = compiled.diagram else {
+        return ExitCode::FAILURE;
+    };
+    let stem = std::path::Path::new(path)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("diagram");
     if let Some(dir) = option("--png") {
-        let scale: f32 = option("--scale").and_then(|s| s.parse().ok()).unwrap_or(2.0);
+        let scale: f32 = option("--scale")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(2.0);
         for k in 0..diagram.stages().len() {
             let svg = diagram.svg_stage(k, stem);
             match diagram::raster::png(&svg, scale) {

@@ -44,7 +44,10 @@ pub struct Tag {
 impl Tag {
     /// The value of an attribute.
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.attrs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -76,29 +79,49 @@ pub fn audit_dir(dir: &Path) -> std::io::Result<Audit> {
 }
 
 /// Audits pages and stylesheets given as text, against the set of files that exist. Pure.
-pub fn audit(pages: &BTreeMap<PathBuf, String>, styles: &BTreeMap<PathBuf, String>, files: &BTreeSet<PathBuf>) -> Audit {
-    let tags: BTreeMap<&PathBuf, Vec<Tag>> = pages.iter().map(|(p, html)| (p, tags(html))).collect();
+pub fn audit(
+    pages: &BTreeMap<PathBuf, String>,
+    styles: &BTreeMap<PathBuf, String>,
+    files: &BTreeSet<PathBuf>,
+) -> Audit {
+    let tags: BTreeMap<&PathBuf, Vec<Tag>> =
+        pages.iter().map(|(p, html)| (p, tags(html))).collect();
     let ids: BTreeMap<&PathBuf, BTreeSet<&str>> = tags
         .iter()
         .map(|(p, ts)| {
             let set = ts
                 .iter()
-                .flat_map(|t| t.attr("id").into_iter().chain(if t.name == "a" { t.attr("name") } else { None }))
+                .flat_map(|t| {
+                    t.attr("id").into_iter().chain(if t.name == "a" {
+                        t.attr("name")
+                    } else {
+                        None
+                    })
+                })
                 .collect();
             (*p, set)
         })
         .collect();
 
-    let mut audit = Audit { pages: pages.len(), ..Audit::default() };
+    let mut audit = Audit {
+        pages: pages.len(),
+        ..Audit::default()
+    };
     for (page, page_tags) in &tags {
         for tag in page_tags {
             for (attr, loads) in references(tag) {
-                let Some(value) = tag.attr(attr) else { continue };
+                let Some(value) = tag.attr(attr) else {
+                    continue;
+                };
                 let value = value.trim();
                 if loads {
                     audit.resources += 1;
                     if is_remote(value) {
-                        audit.problems.push(format!("{}: <{}> loads `{value}` over the network", page.display(), tag.name));
+                        audit.problems.push(format!(
+                            "{}: <{}> loads `{value}` over the network",
+                            page.display(),
+                            tag.name
+                        ));
                         continue;
                     }
                 }
@@ -110,12 +133,18 @@ pub fn audit(pages: &BTreeMap<PathBuf, String>, styles: &BTreeMap<PathBuf, Strin
         for url in css_urls(css) {
             audit.resources += 1;
             if is_remote(&url) {
-                audit.problems.push(format!("{}: url({url}) loads over the network", sheet.display()));
+                audit.problems.push(format!(
+                    "{}: url({url}) loads over the network",
+                    sheet.display()
+                ));
             } else if !url.starts_with("data:") && !url.starts_with('#') {
                 audit.links += 1;
                 let target = resolve(sheet, url.split(['?', '#']).next().unwrap_or(""));
                 if !target.as_ref().is_some_and(|t| files.contains(t)) {
-                    audit.problems.push(format!("{}: url({url}) points at a missing file", sheet.display()));
+                    audit.problems.push(format!(
+                        "{}: url({url}) points at a missing file",
+                        sheet.display()
+                    ));
                 }
             }
         }
@@ -130,10 +159,16 @@ fn references(tag: &Tag) -> Vec<(&'static str, bool)> {
         "a" | "area" => vec![("href", false)],
         "link" => {
             let rel = tag.attr("rel").unwrap_or("");
-            let loads = rel.split_whitespace().any(|r| matches!(r, "stylesheet" | "icon" | "preload" | "prefetch" | "manifest" | "modulepreload") || r == "shortcut");
+            let loads = rel.split_whitespace().any(|r| {
+                matches!(
+                    r,
+                    "stylesheet" | "icon" | "preload" | "prefetch" | "manifest" | "modulepreload"
+                ) || r == "shortcut"
+            });
             vec![("href", loads)]
         }
-        "script" | "img" | "iframe" | "source" | "audio" | "video" | "track" | "embed" | "input" => vec![("src", true)],
+        "script" | "img" | "iframe" | "source" | "audio" | "video" | "track" | "embed"
+        | "input" => vec![("src", true)],
         "object" => vec![("data", true)],
         "image" | "use" => vec![("href", true), ("xlink:href", true)],
         _ => vec![],
@@ -142,7 +177,11 @@ fn references(tag: &Tag) -> Vec<(&'static str, bool)> {
 
 fn is_remote(url: &str) -> bool {
     let lower = url.to_ascii_lowercase();
-    lower.starts_with("http:") || lower.starts_with("https:") || lower.starts_with("//") || lower.starts_with("ws:") || lower.starts_with("wss:")
+    lower.starts_with("http:")
+        || lower.starts_with("https:")
+        || lower.starts_with("//")
+        || lower.starts_with("ws:")
+        || lower.starts_with("wss:")
 }
 
 fn check_link(
@@ -168,13 +207,17 @@ fn check_link(
         let decoded = percent_decode(path_part);
         let mut target = resolve(page, &decoded);
         if let Some(t) = &target
-            && (decoded.ends_with('/') || t.as_os_str().is_empty()) {
-                target = Some(t.join("index.html"));
-            }
+            && (decoded.ends_with('/') || t.as_os_str().is_empty())
+        {
+            target = Some(t.join("index.html"));
+        }
         match &target {
             Some(t) if files.contains(t) => target,
             _ => {
-                audit.problems.push(format!("{}: link to `{value}` points at a missing file", page.display()));
+                audit.problems.push(format!(
+                    "{}: link to `{value}` points at a missing file",
+                    page.display()
+                ));
                 return;
             }
         }
@@ -185,20 +228,31 @@ fn check_link(
         }
         audit.anchors += 1;
         let fragment = percent_decode(fragment);
-        if !ids.get(&target).is_some_and(|set| set.contains(fragment.as_str())) {
-            audit.problems.push(format!("{}: link to `{value}`: no element with id `{fragment}`", page.display()));
+        if !ids
+            .get(&target)
+            .is_some_and(|set| set.contains(fragment.as_str()))
+        {
+            audit.problems.push(format!(
+                "{}: link to `{value}`: no element with id `{fragment}`",
+                page.display()
+            ));
         }
     }
 }
 
 /// Resolves `reference` relative to the folder of `from`; `None` if it climbs above the root.
 fn resolve(from: &Path, reference: &str) -> Option<PathBuf> {
-    let mut parts: Vec<String> = from.parent().map(|p| {
-        p.components().filter_map(|c| match c {
-            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
-            _ => None,
-        }).collect()
-    }).unwrap_or_default();
+    let mut parts: Vec<String> = from
+        .parent()
+        .map(|p| {
+            p.components()
+                .filter_map(|c| match c {
+                    Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let reference = reference.strip_prefix('/').map_or(reference, |r| {
         parts.clear();
         r
@@ -220,12 +274,16 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len()
-            && let Some(b) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(b) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
         out.push(bytes[i]);
         i += 1;
     }
@@ -250,9 +308,10 @@ fn css_urls(css: &str) -> Vec<String> {
         rest = &rest[i + 7..];
         let trimmed = rest.trim_start();
         if let Some(q) = trimmed.chars().next().filter(|c| *c == '"' || *c == '\'')
-            && let Some(end) = trimmed[1..].find(q) {
-                urls.push(trimmed[1..1 + end].to_owned());
-            }
+            && let Some(end) = trimmed[1..].find(q)
+        {
+            urls.push(trimmed[1..1 + end].to_owned());
+        }
     }
     urls
 }
@@ -271,13 +330,18 @@ pub fn tags(html: &str) -> Vec<Tag> {
         if i >= bytes.len() || !bytes[i].is_ascii_alphabetic() {
             continue;
         }
-        let name_end = html[i..].find(|c: char| c.is_whitespace() || c == '>' || c == '/').map_or(html.len(), |e| i + e);
+        let name_end = html[i..]
+            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+            .map_or(html.len(), |e| i + e);
         let name = html[i..name_end].to_ascii_lowercase();
         let (attrs, end) = attributes(html, name_end);
         i = end;
         if name == "script" || name == "style" {
             let close = format!("</{name}");
-            i = html[i..].to_ascii_lowercase().find(&close).map_or(html.len(), |e| i + e);
+            i = html[i..]
+                .to_ascii_lowercase()
+                .find(&close)
+                .map_or(html.len(), |e| i + e);
         }
         out.push(Tag { name, attrs });
     }
@@ -300,7 +364,10 @@ fn attributes(html: &str, start: usize) -> (Vec<(String, String)>, usize) {
             return (attrs, i + 1);
         }
         let name_start = i;
-        while i < bytes.len() && !bytes[i].is_ascii_whitespace() && !matches!(bytes[i], b'=' | b'>' | b'/') {
+        while i < bytes.len()
+            && !bytes[i].is_ascii_whitespace()
+            && !matches!(bytes[i], b'=' | b'>' | b'/')
+        {
             i += 1;
         }
         let name = html[name_start..i].to_ascii_lowercase();
@@ -319,7 +386,9 @@ fn attributes(html: &str, start: usize) -> (Vec<(String, String)>, usize) {
                 value = decode_entities(&html[i + 1..end]);
                 i = (end + 1).min(html.len());
             } else {
-                let end = html[i..].find(|c: char| c.is_whitespace() || c == '>').map_or(html.len(), |e| i + e);
+                let end = html[i..]
+                    .find(|c: char| c.is_whitespace() || c == '>')
+                    .map_or(html.len(), |e| i + e);
                 value = decode_entities(&html[i..end]);
                 i = end;
             }
@@ -336,7 +405,12 @@ fn decode_entities(s: &str) -> String {
     if !s.contains('&') {
         return s.to_owned();
     }
-    s.replace("&quot;", "\"").replace("&#39;", "'").replace("&#x27;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    s.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 #[cfg(test)]
@@ -365,13 +439,19 @@ mod tests {
     #[test]
     fn skips_script_bodies_and_comments() {
         let t = tags(r#"<!-- <a href="x"> --><script>let s = "<a href='y'>";</script><p id=q>"#);
-        assert_eq!(t.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["script", "p"]);
+        assert_eq!(
+            t.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+            ["script", "p"]
+        );
         assert_eq!(t[1].attr("id"), Some("q"));
     }
 
     #[test]
     fn resolves_relative_paths() {
-        assert_eq!(resolve(Path::new("a/b.html"), "../c/d.html"), Some(PathBuf::from("c/d.html")));
+        assert_eq!(
+            resolve(Path::new("a/b.html"), "../c/d.html"),
+            Some(PathBuf::from("c/d.html"))
+        );
         assert_eq!(resolve(Path::new("b.html"), "../x"), None);
     }
 }

@@ -144,7 +144,10 @@ impl Catalog {
         let mut tags: BTreeMap<String, (String, Vec<&Piece>)> = BTreeMap::new();
         for piece in &self.pieces {
             for tag in &piece.tags {
-                tags.entry(tag_slug(tag)).or_insert_with(|| (tag.clone(), Vec::new())).1.push(piece);
+                tags.entry(tag_slug(tag))
+                    .or_insert_with(|| (tag.clone(), Vec::new()))
+                    .1
+                    .push(piece);
             }
         }
         tags
@@ -205,7 +208,10 @@ pub fn parse(file: &str, text: &str) -> (Option<Catalog>, Vec<Diagnostic>) {
             } else {
                 "see the comment at the top of catalog.toml for the expected shape"
             };
-            return (None, vec![Diagnostic::error(file, span, message).with_hint(hint)]);
+            return (
+                None,
+                vec![Diagnostic::error(file, span, message).with_hint(hint)],
+            );
         }
     };
 
@@ -213,7 +219,11 @@ pub fn parse(file: &str, text: &str) -> (Option<Catalog>, Vec<Diagnostic>) {
     let topic = raw.topic.into_inner();
     for field in [&topic.title, &topic.description] {
         if field.get_ref().trim().is_empty() {
-            diags.push(Diagnostic::error(file, field.span(), "the topic needs a non-empty title and description"));
+            diags.push(Diagnostic::error(
+                file,
+                field.span(),
+                "the topic needs a non-empty title and description",
+            ));
         }
     }
 
@@ -225,15 +235,23 @@ pub fn parse(file: &str, text: &str) -> (Option<Catalog>, Vec<Diagnostic>) {
         let id = raw.id.get_ref().clone();
         if !is_valid_id(&id) {
             diags.push(
-                Diagnostic::error(file, raw.id.span(), format!("`{id}` is not a valid piece id"))
-                    .with_hint("use lower-case letters, digits and single hyphens, like `url-shortener`"),
+                Diagnostic::error(
+                    file,
+                    raw.id.span(),
+                    format!("`{id}` is not a valid piece id"),
+                )
+                .with_hint(
+                    "use lower-case letters, digits and single hyphens, like `url-shortener`",
+                ),
             );
         }
         if let Some(first) = seen.get(&id) {
             let (line, _) = crate::diagnostic::line_column(text, first.start);
             diags.push(
                 Diagnostic::error(file, raw.id.span(), format!("duplicate piece id `{id}`"))
-                    .with_hint(format!("`{id}` is already used on line {line}; ids must be unique")),
+                    .with_hint(format!(
+                        "`{id}` is already used on line {line}; ids must be unique"
+                    )),
             );
         } else {
             seen.insert(id.clone(), raw.id.span());
@@ -243,12 +261,18 @@ pub fn parse(file: &str, text: &str) -> (Option<Catalog>, Vec<Diagnostic>) {
             None => {
                 let keys = Format::ALL.map(Format::key);
                 let hint = match closest(raw.format.get_ref(), keys) {
-                    Some(k) => format!("did you mean `{k}`? The formats are handbook, design and tool"),
+                    Some(k) => {
+                        format!("did you mean `{k}`? The formats are handbook, design and tool")
+                    }
                     None => "the formats are handbook, design and tool".to_owned(),
                 };
                 diags.push(
-                    Diagnostic::error(file, raw.format.span(), format!("unknown format `{}`", raw.format.get_ref()))
-                        .with_hint(hint),
+                    Diagnostic::error(
+                        file,
+                        raw.format.span(),
+                        format!("unknown format `{}`", raw.format.get_ref()),
+                    )
+                    .with_hint(hint),
                 );
                 continue;
             }
@@ -266,13 +290,21 @@ pub fn parse(file: &str, text: &str) -> (Option<Catalog>, Vec<Diagnostic>) {
         };
         for (value, what) in [(&raw.title, "title"), (&raw.summary, "summary")] {
             if value.get_ref().trim().is_empty() {
-                diags.push(Diagnostic::error(file, value.span(), format!("piece `{id}` has an empty {what}")));
+                diags.push(Diagnostic::error(
+                    file,
+                    value.span(),
+                    format!("piece `{id}` has an empty {what}"),
+                ));
             }
         }
         if raw.summary.get_ref().contains('\n') {
             diags.push(
-                Diagnostic::error(file, raw.summary.span(), format!("the summary of `{id}` spans several lines"))
-                    .with_hint("a summary is one sentence on one line"),
+                Diagnostic::error(
+                    file,
+                    raw.summary.span(),
+                    format!("the summary of `{id}` spans several lines"),
+                )
+                .with_hint("a summary is one sentence on one line"),
             );
         }
         if raw.tags.get_ref().is_empty() {
@@ -285,13 +317,23 @@ pub fn parse(file: &str, text: &str) -> (Option<Catalog>, Vec<Diagnostic>) {
         for tag in raw.tags.into_inner() {
             let slug = tag_slug(tag.get_ref());
             if slug.is_empty() {
-                diags.push(Diagnostic::error(file, tag.span(), "a tag needs at least one letter or digit"));
+                diags.push(Diagnostic::error(
+                    file,
+                    tag.span(),
+                    "a tag needs at least one letter or digit",
+                ));
                 continue;
             }
             match tag_spelling.get(&slug) {
                 Some(existing) if existing != tag.get_ref() => diags.push(
-                    Diagnostic::error(file, tag.span(), format!("tag `{}` is spelled `{existing}` elsewhere", tag.get_ref()))
-                        .with_hint(format!("write `{existing}` so both pieces share one tag page")),
+                    Diagnostic::error(
+                        file,
+                        tag.span(),
+                        format!("tag `{}` is spelled `{existing}` elsewhere", tag.get_ref()),
+                    )
+                    .with_hint(format!(
+                        "write `{existing}` so both pieces share one tag page"
+                    )),
                 ),
                 Some(_) => {}
                 None => {
@@ -311,7 +353,10 @@ pub fn parse(file: &str, text: &str) -> (Option<Catalog>, Vec<Diagnostic>) {
         });
     }
     let catalog = Catalog {
-        topic: Topic { title: topic.title.into_inner(), description: topic.description.into_inner() },
+        topic: Topic {
+            title: topic.title.into_inner(),
+            description: topic.description.into_inner(),
+        },
         pieces,
     };
     (Some(catalog), diags)
@@ -322,7 +367,9 @@ fn is_valid_id(id: &str) -> bool {
         && !id.starts_with('-')
         && !id.ends_with('-')
         && !id.contains("--")
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 /// What [`check_chapters`] needs to know about the book's sources.
@@ -354,19 +401,44 @@ pub fn check_chapters(catalog: &Catalog, src: &Sources<'_>) -> Vec<Diagnostic> {
             Status::Published => {
                 if !src.chapters.contains(&path) {
                     diags.push(
-                        Diagnostic::error(src.catalog_file, piece.span.clone(), format!("published piece `{}` has no chapter", piece.id))
-                            .with_hint(format!("write book/src/{path}, or set status = \"draft\" until it exists")),
+                        Diagnostic::error(
+                            src.catalog_file,
+                            piece.span.clone(),
+                            format!("published piece `{}` has no chapter", piece.id),
+                        )
+                        .with_hint(format!(
+                            "write book/src/{path}, or set status = \"draft\" until it exists"
+                        )),
                     );
                 }
                 match entry {
                     None => diags.push(
-                        Diagnostic::error(src.catalog_file, piece.span.clone(), format!("published piece `{}` is missing from SUMMARY.md", piece.id))
-                            .with_hint(format!("add `- [{}]({path})` under `# {}` in SUMMARY.md", piece.title, piece.format.heading())),
+                        Diagnostic::error(
+                            src.catalog_file,
+                            piece.span.clone(),
+                            format!("published piece `{}` is missing from SUMMARY.md", piece.id),
+                        )
+                        .with_hint(format!(
+                            "add `- [{}]({path})` under `# {}` in SUMMARY.md",
+                            piece.title,
+                            piece.format.heading()
+                        )),
                     ),
-                    Some(link) if link.part.as_deref() != Some(piece.format.heading()) => diags.push(
-                        Diagnostic::error(src.summary_file, link.span.clone(), format!("`{path}` is listed outside the `# {}` part", piece.format.heading()))
-                            .with_hint(format!("move this line under `# {}`", piece.format.heading())),
-                    ),
+                    Some(link) if link.part.as_deref() != Some(piece.format.heading()) => diags
+                        .push(
+                            Diagnostic::error(
+                                src.summary_file,
+                                link.span.clone(),
+                                format!(
+                                    "`{path}` is listed outside the `# {}` part",
+                                    piece.format.heading()
+                                ),
+                            )
+                            .with_hint(format!(
+                                "move this line under `# {}`",
+                                piece.format.heading()
+                            )),
+                        ),
                     Some(_) => {}
                 }
             }
@@ -381,17 +453,25 @@ pub fn check_chapters(catalog: &Catalog, src: &Sources<'_>) -> Vec<Diagnostic> {
         }
     }
     for path in src.chapters {
-        let Some((folder, rest)) = path.split_once('/') else { continue };
-        let Some(format) = Format::ALL.into_iter().find(|f| f.folder() == folder) else { continue };
+        let Some((folder, rest)) = path.split_once('/') else {
+            continue;
+        };
+        let Some(format) = Format::ALL.into_iter().find(|f| f.folder() == folder) else {
+            continue;
+        };
         if catalog.piece_at(path).is_none() {
             let stem = rest.trim_end_matches(".md");
             diags.push(
-                Diagnostic::error(format!("{}/{path}", src.src_dir), 0..0, "this chapter is not in the catalogue")
-                    .with_hint(format!(
-                        "add a [[piece]] with id = \"{stem}\" and format = \"{}\" to {}",
-                        format.key(),
-                        src.catalog_file
-                    )),
+                Diagnostic::error(
+                    format!("{}/{path}", src.src_dir),
+                    0..0,
+                    "this chapter is not in the catalogue",
+                )
+                .with_hint(format!(
+                    "add a [[piece]] with id = \"{stem}\" and format = \"{}\" to {}",
+                    format.key(),
+                    src.catalog_file
+                )),
             );
         }
     }
@@ -420,13 +500,18 @@ pub fn summary_links(text: &str) -> Vec<SummaryLink> {
         if let Some(title) = trimmed.strip_prefix("# ") {
             part = Some(title.trim().to_owned());
         } else if let Some(open) = line.find("](")
-            && let Some(close) = line[open + 2..].find(')') {
-                let path = &line[open + 2..open + 2 + close];
-                if !path.is_empty() {
-                    let start = offset + open + 2;
-                    links.push(SummaryLink { path: path.to_owned(), part: part.clone(), span: start..start + path.len() });
-                }
+            && let Some(close) = line[open + 2..].find(')')
+        {
+            let path = &line[open + 2..open + 2 + close];
+            if !path.is_empty() {
+                let start = offset + open + 2;
+                links.push(SummaryLink {
+                    path: path.to_owned(),
+                    part: part.clone(),
+                    span: start..start + path.len(),
+                });
             }
+        }
         offset += line.len();
     }
     links

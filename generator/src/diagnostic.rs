@@ -47,8 +47,15 @@ impl Diagnostic {
     }
 
     /// A warning at `span` of `file`.
-    pub fn warning(file: impl Into<String>, span: Range<usize>, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(file, span, message) }
+    pub fn warning(
+        file: impl Into<String>,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(file, span, message)
+        }
     }
 
     /// Adds a hint.
@@ -100,7 +107,12 @@ impl Diagnostic {
         let _ = writeln!(out, "{line_no} | {}", line.replace('\t', " "));
         let end = self.span.end.clamp(start, line_end.max(start));
         let width = text[start..end].chars().count().max(1);
-        let _ = writeln!(out, "{pad} | {}{}", " ".repeat(column - 1), "^".repeat(width));
+        let _ = writeln!(
+            out,
+            "{pad} | {}{}",
+            " ".repeat(column - 1),
+            "^".repeat(width)
+        );
         if let Some(hint) = &self.hint {
             // Continuation lines of a multi-line hint line up under its first word.
             let mut lines = hint.lines();
@@ -138,9 +150,15 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 }
 
 /// The `n` candidates closest to `name`, best first (for "the closest existing names are …").
-pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>, n: usize) -> Vec<&'a str> {
-    let mut scored: Vec<(usize, &str)> =
-        candidates.into_iter().map(|c| (edit_distance(name, c), c)).collect();
+pub fn nearest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    n: usize,
+) -> Vec<&'a str> {
+    let mut scored: Vec<(usize, &str)> = candidates
+        .into_iter()
+        .map(|c| (edit_distance(name, c), c))
+        .collect();
     scored.sort();
     scored.dedup();
     scored.into_iter().take(n).map(|(_, c)| c).collect()

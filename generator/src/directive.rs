@@ -63,7 +63,9 @@ pub fn find(text: &str) -> Vec<Directive> {
     let mut from = 0;
     while let Some(rel) = text[from..].find("{{#") {
         let start = from + rel;
-        let Some(len) = text[start..].find("}}") else { break };
+        let Some(len) = text[start..].find("}}") else {
+            break;
+        };
         let end = start + len + 2;
         from = start + 3;
         // `\{{#name}}` is mdBook's escape for writing a directive literally.
@@ -73,7 +75,11 @@ pub fn find(text: &str) -> Vec<Directive> {
         let inner = &text[start + 3..end - 2];
         let name_len = inner.find(char::is_whitespace).unwrap_or(inner.len());
         let name = &inner[..name_len];
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
             continue;
         }
         let rest = &inner[name_len..];
@@ -110,9 +116,15 @@ pub fn fences(text: &str) -> Vec<Fence> {
             }
             Event::End(TagEnd::CodeBlock) => {
                 if let Some((info, start)) = open.take() {
-                    let content_start = text[start..range.end].find('\n').map_or(range.end, |i| start + i + 1);
+                    let content_start = text[start..range.end]
+                        .find('\n')
+                        .map_or(range.end, |i| start + i + 1);
                     let body = body.take().unwrap_or(content_start..content_start);
-                    found.push(Fence { info, span: start..range.end, body });
+                    found.push(Fence {
+                        info,
+                        span: start..range.end,
+                        body,
+                    });
                 }
             }
             _ => {}
@@ -159,6 +171,9 @@ mod tests {
         let f = fences(text);
         assert_eq!(f[0].info, "diagram");
         assert_eq!(&text[f[0].body.clone()], "node a\n");
-        assert_eq!(splice(text, vec![(f[0].span.clone(), "X".into())]), "a\n\nX\n");
+        assert_eq!(
+            splice(text, vec![(f[0].span.clone(), "X".into())]),
+            "a\n\nX\n"
+        );
     }
 }

@@ -33,7 +33,11 @@ pub fn stage_figure(diagram: &Diagram, id: &str, index: usize) -> String {
             escape(&stage.caption)
         ),
         Some(stage) if !stage.caption.is_empty() => {
-            format!("<strong>{}</strong> {}", escape(&stage.title), escape(&stage.caption))
+            format!(
+                "<strong>{}</strong> {}",
+                escape(&stage.title),
+                escape(&stage.caption)
+            )
         }
         _ => format!("<strong>{}</strong>", escape(diagram.title())),
     };
@@ -53,14 +57,20 @@ pub fn stepper(diagram: &Diagram, id: &str) -> String {
     let options: String = stages
         .iter()
         .enumerate()
-        .map(|(i, s)| format!("<option value=\"{}\">{}. {}</option>", i + 1, i + 1, escape(&s.title)))
+        .map(|(i, s)| {
+            format!(
+                "<option value=\"{}\">{}. {}</option>",
+                i + 1,
+                i + 1,
+                escape(&s.title)
+            )
+        })
         .collect();
     format!(
         concat!(
-            "<figure class=\"ds-stepper\" data-ds-diagram=\"{id}\" data-ds-stages=\"{count}\" aria-label=\"{title}, stage by stage\" hidden>",
-            "<div class=\"ds-stepper-inner\">",
+            "<div class=\"ds-stepper\" role=\"group\" data-ds-diagram=\"{id}\" data-ds-stages=\"{count}\" aria-label=\"{title}, stage by stage\" hidden>",
             "<div class=\"ds-stepper-view\" data-ds-stage=\"1\">{svg}</div>",
-            "<figcaption class=\"ds-stepper-caption\"><span class=\"ds-stage-number\">Stage 1 of {count}:</span> <strong>{stage_title}</strong> <span class=\"ds-stepper-text\">{stage_caption}</span></figcaption>",
+            "<p class=\"ds-stepper-caption\"><span class=\"ds-stage-number\">Stage 1 of {count}:</span> <strong>{stage_title}</strong> <span class=\"ds-stepper-text\">{stage_caption}</span></p>",
             "<div class=\"ds-stepper-controls\">",
             "<button type=\"button\" class=\"ds-stepper-prev\" aria-label=\"Previous stage\">Previous</button>",
             "<select class=\"ds-stepper-list\" aria-label=\"Stage\">{options}</select>",
@@ -68,7 +78,7 @@ pub fn stepper(diagram: &Diagram, id: &str) -> String {
             "<button type=\"button\" class=\"ds-stepper-full\" aria-pressed=\"false\">Full screen</button>",
             "</div>",
             "<p class=\"ds-stepper-live\" aria-live=\"polite\"></p>",
-            "</div></figure>"
+            "</div>"
         ),
         id = id,
         count = stages.len(),
@@ -82,7 +92,9 @@ pub fn stepper(diagram: &Diagram, id: &str) -> String {
 
 /// A ```` ```diagram ```` example: the source as a code block, then every stage as a figure.
 pub fn example(diagram: &Diagram, id: &str, source: &str) -> String {
-    let figures: String = (0..diagram.stages().len().max(1)).map(|i| stage_figure(diagram, id, i)).collect();
+    let figures: String = (0..diagram.stages().len().max(1))
+        .map(|i| stage_figure(diagram, id, i))
+        .collect();
     format!(
         "<div class=\"ds-example\"><pre><code class=\"language-text\">{}</code></pre>{figures}</div>",
         escape(source.trim_end()).replace('\n', "&#10;")
@@ -101,5 +113,9 @@ fn scroller(svg: &str) -> String {
 
 /// Joins the SVG's lines so no blank line can end the HTML block early.
 fn one_block(svg: &str) -> String {
-    svg.lines().map(str::trim_end).filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join("\n")
+    svg.lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -78,7 +78,9 @@ pub fn parse(
     let raw: Raw = match toml::from_str(&text[body_start..toml_end]) {
         Ok(raw) => raw,
         Err(e) => {
-            let span = e.span().map_or(0..0, |s| s.start + body_start..s.end + body_start);
+            let span = e
+                .span()
+                .map_or(0..0, |s| s.start + body_start..s.end + body_start);
             let d = Diagnostic::error(file, span, e.message().trim_end_matches('.').replace('\n', " "))
                 .with_hint("front matter has `piece = \"<id>\"` for a catalogue piece, or `description = \"...\"` for any other page");
             return (None, content_start, vec![d]);
@@ -86,21 +88,35 @@ pub fn parse(
     };
     let shift = |s: std::ops::Range<usize>| s.start + body_start..s.end + body_start;
 
-    let folder_format = path.split_once('/').and_then(|(dir, _)| Format::ALL.into_iter().find(|f| f.folder() == dir));
+    let folder_format = path
+        .split_once('/')
+        .and_then(|(dir, _)| Format::ALL.into_iter().find(|f| f.folder() == dir));
     let mut diags = Vec::new();
     let meta = match (folder_format, raw.piece) {
         (Some(_), None) => {
-            let stem = path.rsplit('/').next().unwrap_or(path).trim_end_matches(".md");
+            let stem = path
+                .rsplit('/')
+                .next()
+                .unwrap_or(path)
+                .trim_end_matches(".md");
             diags.push(
-                Diagnostic::error(file, 0..DELIMITER.len(), "this chapter does not name its piece")
-                    .with_hint(format!("add `piece = \"{stem}\"` to the front matter")),
+                Diagnostic::error(
+                    file,
+                    0..DELIMITER.len(),
+                    "this chapter does not name its piece",
+                )
+                .with_hint(format!("add `piece = \"{stem}\"` to the front matter")),
             );
             None
         }
         (None, Some(piece)) => {
             diags.push(
-                Diagnostic::error(file, shift(piece.span()), "only chapters in handbooks/, designs/ or tools/ are pieces")
-                    .with_hint("remove `piece`, or move the chapter into its format's folder"),
+                Diagnostic::error(
+                    file,
+                    shift(piece.span()),
+                    "only chapters in handbooks/, designs/ or tools/ are pieces",
+                )
+                .with_hint("remove `piece`, or move the chapter into its format's folder"),
             );
             None
         }
@@ -109,36 +125,64 @@ pub fn parse(
                 let ids = catalog.pieces.iter().map(|p| p.id.as_str());
                 let hint = match closest(piece.get_ref(), ids) {
                     Some(id) => format!("did you mean `{id}`?"),
-                    None => "add the piece to book/catalog.toml first (`cargo book new` does both)".to_owned(),
+                    None => "add the piece to book/catalog.toml first (`cargo book new` does both)"
+                        .to_owned(),
                 };
                 diags.push(
-                    Diagnostic::error(file, shift(piece.span()), format!("unknown piece `{}`", piece.get_ref())).with_hint(hint),
+                    Diagnostic::error(
+                        file,
+                        shift(piece.span()),
+                        format!("unknown piece `{}`", piece.get_ref()),
+                    )
+                    .with_hint(hint),
                 );
                 None
             }
             Some(p) if p.chapter_path() != path => {
                 diags.push(
-                    Diagnostic::error(file, shift(piece.span()), format!("piece `{}` lives at `{}`, not here", p.id, p.chapter_path()))
-                        .with_hint("a piece's chapter is book/src/<format folder>/<id>.md"),
+                    Diagnostic::error(
+                        file,
+                        shift(piece.span()),
+                        format!("piece `{}` lives at `{}`, not here", p.id, p.chapter_path()),
+                    )
+                    .with_hint("a piece's chapter is book/src/<format folder>/<id>.md"),
                 );
                 None
             }
             Some(p) => {
                 if let Some(d) = &raw.description {
                     diags.push(
-                        Diagnostic::error(file, shift(d.span()), "a piece's description comes from its catalogue summary")
-                            .with_hint("remove `description` here and edit `summary` in book/catalog.toml"),
+                        Diagnostic::error(
+                            file,
+                            shift(d.span()),
+                            "a piece's description comes from its catalogue summary",
+                        )
+                        .with_hint(
+                            "remove `description` here and edit `summary` in book/catalog.toml",
+                        ),
                     );
                 }
-                Some(PageMeta { title: p.title.clone(), description: p.summary.clone(), piece: Some(p.id.clone()), diagram: None })
+                Some(PageMeta {
+                    title: p.title.clone(),
+                    description: p.summary.clone(),
+                    piece: Some(p.id.clone()),
+                    diagram: None,
+                })
             }
         },
         (None, None) => match raw.description {
-            Some(d) if !d.get_ref().trim().is_empty() => {
-                Some(PageMeta { title: chapter_title.to_owned(), description: d.into_inner(), piece: None, diagram: None })
-            }
+            Some(d) if !d.get_ref().trim().is_empty() => Some(PageMeta {
+                title: chapter_title.to_owned(),
+                description: d.into_inner(),
+                piece: None,
+                diagram: None,
+            }),
             Some(d) => {
-                diags.push(Diagnostic::error(file, shift(d.span()), "the description is empty"));
+                diags.push(Diagnostic::error(
+                    file,
+                    shift(d.span()),
+                    "the description is empty",
+                ));
                 None
             }
             None => {

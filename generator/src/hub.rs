@@ -68,7 +68,9 @@ impl Hub {
             ("tag", &templates.tag),
             ("card", &templates.card),
         ] {
-            registry.register_template_string(name, text).map_err(|e| format!("theme/{name}.hbs: {e}"))?;
+            registry
+                .register_template_string(name, text)
+                .map_err(|e| format!("theme/{name}.hbs: {e}"))?;
         }
         Ok(Hub { registry })
     }
@@ -78,9 +80,18 @@ impl Hub {
         let sections: Vec<Section<'_>> = Format::ALL
             .into_iter()
             .map(|format| {
-                let cards: Vec<Card<'_>> =
-                    catalog.pieces.iter().filter(|p| p.format == format).map(|p| card(catalog, p, "", 3)).collect();
-                Section { heading: format.heading(), anchor: format.folder(), count: cards.len(), cards }
+                let cards: Vec<Card<'_>> = catalog
+                    .pieces
+                    .iter()
+                    .filter(|p| p.format == format)
+                    .map(|p| card(catalog, p, "", 3))
+                    .collect();
+                Section {
+                    heading: format.heading(),
+                    anchor: format.folder(),
+                    count: cards.len(),
+                    cards,
+                }
             })
             .collect();
         let published = catalog.pieces.iter().filter(|p| p.is_published()).count();
@@ -97,7 +108,10 @@ impl Hub {
 
     /// The list of all tags, for `tags/index.md`.
     pub fn tag_index(&self, catalog: &Catalog) -> Result<String, String> {
-        self.render("tags", &serde_json::json!({ "tags": tag_refs(catalog, "../") }))
+        self.render(
+            "tags",
+            &serde_json::json!({ "tags": tag_refs(catalog, "../") }),
+        )
     }
 
     /// The page of one tag, by slug, for `tags/<slug>.md`; `None` for an unknown slug.
@@ -105,25 +119,39 @@ impl Hub {
         let tags = catalog.tags();
         let (name, pieces) = tags.get(slug)?;
         let cards: Vec<Card<'_>> = pieces.iter().map(|p| card(catalog, p, "../", 2)).collect();
-        let data = serde_json::json!({ "name": name, "slug": slug, "count": cards.len(), "cards": cards });
+        let data =
+            serde_json::json!({ "name": name, "slug": slug, "count": cards.len(), "cards": cards });
         Some(self.render("tag", &data))
     }
 
     fn render(&self, name: &str, data: &serde_json::Value) -> Result<String, String> {
-        let html = self.registry.render(name, data).map_err(|e| format!("theme/{name}.hbs: {e}"))?;
+        let html = self
+            .registry
+            .render(name, data)
+            .map_err(|e| format!("theme/{name}.hbs: {e}"))?;
         Ok(without_blank_lines(&html))
     }
 }
 
 fn card<'a>(catalog: &Catalog, piece: &'a Piece, root: &str, level: u8) -> Card<'a> {
-    let tags: Vec<TagRef> = piece.tags.iter().map(|t| tag_ref(catalog, t, root)).collect();
+    let tags: Vec<TagRef> = piece
+        .tags
+        .iter()
+        .map(|t| tag_ref(catalog, t, root))
+        .collect();
     Card {
         id: &piece.id,
         title: &piece.title,
         summary: &piece.summary,
         format: piece.format.label(),
-        href: piece.is_published().then(|| format!("{root}{}", piece.chapter_path().replace(".md", ".html"))),
-        tag_slugs: tags.iter().map(|t| t.slug.as_str()).collect::<Vec<_>>().join(" "),
+        href: piece
+            .is_published()
+            .then(|| format!("{root}{}", piece.chapter_path().replace(".md", ".html"))),
+        tag_slugs: tags
+            .iter()
+            .map(|t| t.slug.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
         tags,
         level,
     }
@@ -131,12 +159,25 @@ fn card<'a>(catalog: &Catalog, piece: &'a Piece, root: &str, level: u8) -> Card<
 
 fn tag_ref(catalog: &Catalog, tag: &str, root: &str) -> TagRef {
     let slug = tag_slug(tag);
-    let count = catalog.pieces.iter().filter(|p| p.tags.iter().any(|t| tag_slug(t) == slug)).count();
-    TagRef { name: tag.to_owned(), href: format!("{root}tags/{slug}.html"), slug, count }
+    let count = catalog
+        .pieces
+        .iter()
+        .filter(|p| p.tags.iter().any(|t| tag_slug(t) == slug))
+        .count();
+    TagRef {
+        name: tag.to_owned(),
+        href: format!("{root}tags/{slug}.html"),
+        slug,
+        count,
+    }
 }
 
 fn tag_refs(catalog: &Catalog, root: &str) -> Vec<TagRef> {
-    catalog.tags().values().map(|(name, _)| tag_ref(catalog, name, root)).collect()
+    catalog
+        .tags()
+        .values()
+        .map(|(name, _)| tag_ref(catalog, name, root))
+        .collect()
 }
 
 /// Drops blank and whitespace-only lines and trailing spaces, keeping one HTML block.

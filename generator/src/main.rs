@@ -54,17 +54,31 @@ fn run(args: &[String]) -> Result<(), String> {
     match command {
         "build" => {
             let dest = flags.value("dest").map(PathBuf::from);
-            let book_root = flags.value("book").map_or_else(|| root.join("book"), PathBuf::from);
-            let opts = BuildOptions { book_root, dest, live_reload: None };
+            let book_root = flags
+                .value("book")
+                .map_or_else(|| root.join("book"), PathBuf::from);
+            let opts = BuildOptions {
+                book_root,
+                dest,
+                live_reload: None,
+            };
             let outcome = mdbook::build(&opts).map_err(|e| format!("{e:#}"))?;
             print_warnings(&outcome.report.warnings);
             let r = &outcome.report;
             println!("{}", summary(r));
-            println!("built into {} in {} ms", tidy(&outcome.dest).display(), outcome.elapsed.as_millis());
+            println!(
+                "built into {} in {} ms",
+                tidy(&outcome.dest).display(),
+                outcome.elapsed.as_millis()
+            );
             Ok(())
         }
         "serve" => {
-            let port: u16 = flags.value("port").unwrap_or("3000").parse().map_err(|_| "--port takes a number".to_owned())?;
+            let port: u16 = flags
+                .value("port")
+                .unwrap_or("3000")
+                .parse()
+                .map_err(|_| "--port takes a number".to_owned())?;
             let opts = serve::ServeOptions {
                 dest: root.join("target/book-serve"),
                 project_root: root,
@@ -73,7 +87,8 @@ fn run(args: &[String]) -> Result<(), String> {
             serve::serve(&opts).map_err(|e| format!("{e:#}"))
         }
         "check" => {
-            let (outcome, audit) = mdbook::check(&root.join("book")).map_err(|e| format!("{e:#}"))?;
+            let (outcome, audit) =
+                mdbook::check(&root.join("book")).map_err(|e| format!("{e:#}"))?;
             print_warnings(&outcome.report.warnings);
             let r = &outcome.report;
             println!("{}", summary(r));
@@ -84,7 +99,11 @@ fn run(args: &[String]) -> Result<(), String> {
             if audit.problems.is_empty() {
                 Ok(())
             } else {
-                Err(format!("{}\n{} problems in the built pages", audit.problems.join("\n"), audit.problems.len()))
+                Err(format!(
+                    "{}\n{} problems in the built pages",
+                    audit.problems.join("\n"),
+                    audit.problems.len()
+                ))
             }
         }
         "new" => {
@@ -94,16 +113,27 @@ fn run(args: &[String]) -> Result<(), String> {
             let format = Format::ALL
                 .into_iter()
                 .find(|f| f.key() == format)
-                .ok_or_else(|| format!("unknown format `{format}`: use handbook, design or tool"))?;
+                .ok_or_else(|| {
+                    format!("unknown format `{format}`: use handbook, design or tool")
+                })?;
             let catalog_path = root.join("book/catalog.toml");
-            let text = std::fs::read_to_string(&catalog_path).map_err(|e| format!("{}: {e}", catalog_path.display()))?;
+            let text = std::fs::read_to_string(&catalog_path)
+                .map_err(|e| format!("{}: {e}", catalog_path.display()))?;
             let (catalog, diags) = catalog::parse("book/catalog.toml", &text);
-            let catalog = catalog.ok_or_else(|| diags.iter().map(|d| d.render(&text)).collect::<String>())?;
+            let catalog =
+                catalog.ok_or_else(|| diags.iter().map(|d| d.render(&text)).collect::<String>())?;
             let piece = scaffold::NewPiece {
                 format,
                 id: id.clone(),
                 title: flags.value("title").unwrap_or_default().to_owned(),
-                tags: flags.value("tags").unwrap_or_default().split(',').map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect(),
+                tags: flags
+                    .value("tags")
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(String::from)
+                    .collect(),
                 summary: flags.value("summary").unwrap_or_default().to_owned(),
             };
             let plan = scaffold::plan(&piece, &catalog)?;
@@ -114,7 +144,9 @@ fn run(args: &[String]) -> Result<(), String> {
                     scaffold::Edit::Append(path, _) => println!("appended {}", path.display()),
                 }
             }
-            println!("`{id}` is a draft: write its chapter, then set status = \"published\" and list it in book/src/SUMMARY.md");
+            println!(
+                "`{id}` is a draft: write its chapter, then set status = \"published\" and list it in book/src/SUMMARY.md"
+            );
             Ok(())
         }
         "render" => render(&flags),
@@ -131,21 +163,40 @@ fn render(flags: &Flags) -> Result<(), String> {
     let [file] = flags.positional.as_slice() else {
         return Err(format!("`render` takes one diagram file\n\n{USAGE}"));
     };
-    let out = flags.value("o").or_else(|| flags.value("out")).ok_or("give the output file with -o out.svg or -o out.png")?;
+    let out = flags
+        .value("o")
+        .or_else(|| flags.value("out"))
+        .ok_or("give the output file with -o out.svg or -o out.png")?;
     let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
     let compiled = generator::diagram::compile(file, &text);
-    let rendered: String = compiled.diagnostics.iter().map(|d| d.render(&text) + "\n").collect();
+    let rendered: String = compiled
+        .diagnostics
+        .iter()
+        .map(|d| d.render(&text) + "\n")
+        .collect();
     eprint!("{rendered}");
-    let diagram = compiled.diagram.ok_or_else(|| format!("{file} has errors; nothing was drawn"))?;
+    let diagram = compiled
+        .diagram
+        .ok_or_else(|| format!("{file} has errors; nothing was drawn"))?;
     let count = diagram.stages().len().max(1);
     let stage = match flags.value("stage") {
-        Some(n) => n.parse::<usize>().ok().filter(|n| (1..=count).contains(n)).ok_or_else(|| format!("--stage takes a number from 1 to {count}"))?,
+        Some(n) => n
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=count).contains(n))
+            .ok_or_else(|| format!("--stage takes a number from 1 to {count}"))?,
         None => count,
     };
-    let stem = std::path::Path::new(file).file_stem().map_or("diagram".into(), |s| s.to_string_lossy());
+    let stem = std::path::Path::new(file)
+        .file_stem()
+        .map_or("diagram".into(), |s| s.to_string_lossy());
     let svg = diagram.svg_stage(stage - 1, &format!("ds-{stem}"));
     let bytes = if out.ends_with(".png") {
-        let scale: f32 = flags.value("scale").unwrap_or("2").parse().map_err(|_| "--scale takes a number")?;
+        let scale: f32 = flags
+            .value("scale")
+            .unwrap_or("2")
+            .parse()
+            .map_err(|_| "--scale takes a number")?;
         generator::diagram::raster::png(&svg, scale)?
     } else if out.ends_with(".svg") {
         svg.into_bytes()
@@ -160,7 +211,15 @@ fn render(flags: &Flags) -> Result<(), String> {
 fn summary(r: &mdbook::Report) -> String {
     format!(
         "checked {} chapters ({} of {} pieces published, {} tag pages), {} rust code blocks, {} snippets ({} items in the snippets crate), {} diagram files, {} figures",
-        r.chapters, r.published, r.pieces, r.tag_pages, r.code_blocks, r.snippets, r.snippet_items, r.diagrams, r.figures
+        r.chapters,
+        r.published,
+        r.pieces,
+        r.tag_pages,
+        r.code_blocks,
+        r.snippets,
+        r.snippet_items,
+        r.diagrams,
+        r.figures
     )
 }
 
@@ -192,13 +251,24 @@ struct Flags {
 
 impl Flags {
     fn parse(args: &[String]) -> Result<Flags, String> {
-        let mut flags = Flags { named: Vec::new(), positional: Vec::new() };
+        let mut flags = Flags {
+            named: Vec::new(),
+            positional: Vec::new(),
+        };
         let mut iter = args.iter();
         while let Some(arg) = iter.next() {
-            if let Some(name) = arg.strip_prefix("--").or_else(|| (arg == "-o").then_some("o")) {
+            if let Some(name) = arg
+                .strip_prefix("--")
+                .or_else(|| (arg == "-o").then_some("o"))
+            {
                 let (name, value) = match name.split_once('=') {
                     Some((n, v)) => (n.to_owned(), v.to_owned()),
-                    None => (name.to_owned(), iter.next().cloned().ok_or_else(|| format!("--{name} needs a value"))?),
+                    None => (
+                        name.to_owned(),
+                        iter.next()
+                            .cloned()
+                            .ok_or_else(|| format!("--{name} needs a value"))?,
+                    ),
                 };
                 flags.named.push((name, value));
             } else {
@@ -209,6 +279,10 @@ impl Flags {
     }
 
     fn value(&self, name: &str) -> Option<&str> {
-        self.named.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.named
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 }

@@ -40,8 +40,16 @@ pub type Plan = Vec<Edit>;
 /// Plans the files for `piece`; fails with a message when the id is taken or malformed.
 pub fn plan(piece: &NewPiece, catalog: &Catalog) -> Result<Plan, String> {
     let id = &piece.id;
-    if id.is_empty() || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') || id.starts_with('-') || id.ends_with('-') {
-        return Err(format!("`{id}` is not a valid id: use lower-case letters, digits and hyphens, like `web-crawler`"));
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        || id.starts_with('-')
+        || id.ends_with('-')
+    {
+        return Err(format!(
+            "`{id}` is not a valid id: use lower-case letters, digits and hyphens, like `web-crawler`"
+        ));
     }
     if catalog.piece(id).is_some() {
         return Err(format!("the catalogue already has a piece `{id}`"));
@@ -57,7 +65,10 @@ pub fn plan(piece: &NewPiece, catalog: &Catalog) -> Result<Plan, String> {
     let fill = |template: &str| {
         template
             .replace("{{id}}", id)
-            .replace("{{dsl_title}}", &piece.title.replace('\\', "\\\\").replace('"', "\\\""))
+            .replace(
+                "{{dsl_title}}",
+                &piece.title.replace('\\', "\\\\").replace('"', "\\\""),
+            )
             .replace("{{title}}", &piece.title)
             .replace("{{chapter}}", &chapter)
             .replace("{{module}}", &module)
@@ -81,12 +92,24 @@ pub fn plan(piece: &NewPiece, catalog: &Catalog) -> Result<Plan, String> {
     );
     let mut plan = vec![
         Edit::Append(PathBuf::from("book/catalog.toml"), entry),
-        Edit::Create(PathBuf::from("book/src").join(&chapter), fill(chapter_template)),
-        Edit::Create(PathBuf::from(format!("snippets/src/{module}.rs")), fill(include_str!("../templates/snippet.rs"))),
-        Edit::Append(PathBuf::from("snippets/src/lib.rs"), format!("pub mod {module};\n")),
+        Edit::Create(
+            PathBuf::from("book/src").join(&chapter),
+            fill(chapter_template),
+        ),
+        Edit::Create(
+            PathBuf::from(format!("snippets/src/{module}.rs")),
+            fill(include_str!("../templates/snippet.rs")),
+        ),
+        Edit::Append(
+            PathBuf::from("snippets/src/lib.rs"),
+            format!("pub mod {module};\n"),
+        ),
     ];
     if piece.format == Format::Design {
-        plan.push(Edit::Create(PathBuf::from(format!("diagrams/{id}.dsd")), fill(include_str!("../templates/diagram.dsd"))));
+        plan.push(Edit::Create(
+            PathBuf::from(format!("diagrams/{id}.dsd")),
+            fill(include_str!("../templates/diagram.dsd")),
+        ));
     }
     Ok(plan)
 }
@@ -96,9 +119,13 @@ pub fn plan(piece: &NewPiece, catalog: &Catalog) -> Result<Plan, String> {
 pub fn apply(root: &Path, plan: &Plan) -> std::io::Result<()> {
     for edit in plan {
         if let Edit::Create(path, _) = edit
-            && root.join(path).exists() {
-                return Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, format!("{} already exists", path.display())));
-            }
+            && root.join(path).exists()
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!("{} already exists", path.display()),
+            ));
+        }
     }
     for edit in plan {
         match edit {
@@ -111,7 +138,10 @@ pub fn apply(root: &Path, plan: &Plan) -> std::io::Result<()> {
             }
             Edit::Append(path, text) => {
                 use std::io::Write;
-                std::fs::OpenOptions::new().append(true).open(root.join(path))?.write_all(text.as_bytes())?;
+                std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(root.join(path))?
+                    .write_all(text.as_bytes())?;
             }
         }
     }
@@ -143,17 +173,25 @@ mod tests {
         let created = |suffix: &str| {
             plan.iter()
                 .find_map(|e| match e {
-                    Edit::Create(p, text) if p.to_string_lossy().ends_with(suffix) => Some(text.clone()),
+                    Edit::Create(p, text) if p.to_string_lossy().ends_with(suffix) => {
+                        Some(text.clone())
+                    }
                     _ => None,
                 })
                 .unwrap()
         };
         let compiled = crate::diagram::compile("diagrams/web-crawler.dsd", &created(".dsd"));
-        assert!(compiled.diagnostics.is_empty(), "{:?}", compiled.diagnostics);
+        assert!(
+            compiled.diagnostics.is_empty(),
+            "{:?}",
+            compiled.diagnostics
+        );
         let chapter = created("designs/web-crawler.md");
         assert!(chapter.starts_with("+++\npiece = \"web-crawler\"\n+++\n"));
         assert!(chapter.contains("{{#diagram web-crawler}}") && chapter.contains("{{#stage 1}}"));
-        let Edit::Append(_, entry) = &plan[0] else { panic!("the catalogue entry comes first") };
+        let Edit::Append(_, entry) = &plan[0] else {
+            panic!("the catalogue entry comes first")
+        };
         let mut text = "[topic]\ntitle = \"T\"\ndescription = \"D\"\n".to_owned();
         text.push_str(entry);
         let (cat, diags) = crate::catalog::parse("catalog.toml", &text);
@@ -166,10 +204,16 @@ mod tests {
     #[test]
     fn refuses_taken_ids_and_missing_fields() {
         let mut text = "[topic]\ntitle = \"T\"\ndescription = \"D\"\n".to_owned();
-        let Edit::Append(_, entry) = &plan(&piece(Format::Tool), &catalog()).unwrap()[0] else { unreachable!() };
+        let Edit::Append(_, entry) = &plan(&piece(Format::Tool), &catalog()).unwrap()[0] else {
+            unreachable!()
+        };
         text.push_str(entry);
         let taken = crate::catalog::parse("c", &text).0.unwrap();
-        assert!(plan(&piece(Format::Tool), &taken).unwrap_err().contains("already"));
+        assert!(
+            plan(&piece(Format::Tool), &taken)
+                .unwrap_err()
+                .contains("already")
+        );
         let mut no_tags = piece(Format::Handbook);
         no_tags.tags.clear();
         assert!(plan(&no_tags, &catalog()).is_err());

@@ -50,10 +50,15 @@ pub fn serve(opts: &ServeOptions) -> anyhow::Result<()> {
         live_reload: Some(RELOAD_ENDPOINT.to_owned()),
     };
     rebuild(&build_opts, &shared);
-    println!("Serving the book at http://{} (Ctrl-C to stop)", listener.local_addr()?);
+    println!(
+        "Serving the book at http://{} (Ctrl-C to stop)",
+        listener.local_addr()?
+    );
 
-    let watch_roots: Vec<PathBuf> =
-        ["book", "diagrams", "snippets/src", "theme"].iter().map(|d| opts.project_root.join(d)).collect();
+    let watch_roots: Vec<PathBuf> = ["book", "diagrams", "snippets/src", "theme"]
+        .iter()
+        .map(|d| opts.project_root.join(d))
+        .collect();
     {
         let shared = Arc::clone(&shared);
         std::thread::spawn(move || {
@@ -104,12 +109,21 @@ fn rebuild(opts: &BuildOptions, shared: &Shared) {
 fn fingerprint(roots: &[PathBuf]) -> BTreeMap<PathBuf, (SystemTime, u64)> {
     let mut seen = BTreeMap::new();
     for root in roots {
-        let walker = walkdir::WalkDir::new(root).into_iter().filter_entry(|e| e.file_name() != "node_modules");
+        let walker = walkdir::WalkDir::new(root)
+            .into_iter()
+            .filter_entry(|e| e.file_name() != "node_modules");
         for entry in walker.filter_map(Result::ok) {
             if let Ok(meta) = entry.metadata()
-                && meta.is_file() {
-                    seen.insert(entry.into_path(), (meta.modified().unwrap_or(SystemTime::UNIX_EPOCH), meta.len()));
-                }
+                && meta.is_file()
+            {
+                seen.insert(
+                    entry.into_path(),
+                    (
+                        meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+                        meta.len(),
+                    ),
+                );
+            }
         }
     }
     seen
@@ -128,7 +142,12 @@ fn handle(mut stream: TcpStream, root: &Path, shared: &Shared) -> std::io::Resul
     let mut parts = request.split_whitespace();
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
     if method != "GET" && method != "HEAD" {
-        return respond(&mut stream, "405 Method Not Allowed", "text/plain", b"only GET and HEAD\n");
+        return respond(
+            &mut stream,
+            "405 Method Not Allowed",
+            "text/plain",
+            b"only GET and HEAD\n",
+        );
     }
     let path = target.split(['?', '#']).next().unwrap_or("/");
     if path.trim_start_matches('/') == RELOAD_ENDPOINT {
@@ -136,17 +155,29 @@ fn handle(mut stream: TcpStream, root: &Path, shared: &Shared) -> std::io::Resul
     }
     let error = shared.0.lock().ok().and_then(|s| s.error.clone());
     if let Some(error) = error
-        && (path.ends_with('/') || path.ends_with(".html")) {
-            return respond(&mut stream, "500 Internal Server Error", "text/html; charset=utf-8", error_page(&error).as_bytes());
-        }
+        && (path.ends_with('/') || path.ends_with(".html"))
+    {
+        return respond(
+            &mut stream,
+            "500 Internal Server Error",
+            "text/html; charset=utf-8",
+            error_page(&error).as_bytes(),
+        );
+    }
     let Some(file) = local_path(root, path) else {
         return respond(&mut stream, "400 Bad Request", "text/plain", b"bad path\n");
     };
     match std::fs::read(&file) {
         Ok(body) => respond(&mut stream, "200 OK", content_type(&file), &body),
         Err(_) => {
-            let body = std::fs::read(root.join("404.html")).unwrap_or_else(|_| b"not found\n".to_vec());
-            respond(&mut stream, "404 Not Found", "text/html; charset=utf-8", &body)
+            let body =
+                std::fs::read(root.join("404.html")).unwrap_or_else(|_| b"not found\n".to_vec());
+            respond(
+                &mut stream,
+                "404 Not Found",
+                "text/html; charset=utf-8",
+                &body,
+            )
         }
     }
 }
@@ -174,11 +205,14 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%'
-            && let Some(b) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+            && let Some(b) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
         out.push(bytes[i]);
         i += 1;
     }
@@ -210,7 +244,9 @@ fn respond(stream: &mut TcpStream, status: &str, kind: &str, body: &[u8]) -> std
 
 /// Holds the connection open and sends `reload` after every rebuild.
 fn events(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
-    stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n\r\n")?;
+    stream.write_all(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n\r\n",
+    )?;
     let (lock, changed) = &**shared;
     let mut seen = lock.lock().map(|s| s.generation).unwrap_or(0);
     loop {
@@ -251,6 +287,9 @@ mod tests {
     fn paths_cannot_leave_the_root() {
         let root = Path::new("/srv/book");
         assert_eq!(local_path(root, "/../etc/passwd"), None);
-        assert_eq!(local_path(root, "/a%20b.html"), Some(PathBuf::from("/srv/book/a b.html")));
+        assert_eq!(
+            local_path(root, "/a%20b.html"),
+            Some(PathBuf::from("/srv/book/a b.html"))
+        );
     }
 }

@@ -16,7 +16,11 @@ use generator::catalog;
 use generator::mdbook::{BuildOptions, build};
 
 fn build_into(book_root: &Path, dest: &Path) -> anyhow::Result<generator::mdbook::BuildOutcome> {
-    build(&BuildOptions { book_root: book_root.to_owned(), dest: Some(dest.to_owned()), live_reload: None })
+    build(&BuildOptions {
+        book_root: book_root.to_owned(),
+        dest: Some(dest.to_owned()),
+        live_reload: None,
+    })
 }
 
 fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
@@ -24,7 +28,12 @@ fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
-        .map(|e| (e.path().strip_prefix(dir).unwrap().to_owned(), std::fs::read(e.path()).unwrap()))
+        .map(|e| {
+            (
+                e.path().strip_prefix(dir).unwrap().to_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -38,9 +47,20 @@ fn the_book_builds_with_every_piece_and_no_broken_link() {
 
     // Two builds are byte-identical.
     let (a, b) = (tree(&first), tree(&second));
-    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>(), "the two builds wrote different files");
-    let differing: Vec<&PathBuf> = a.iter().filter(|(k, v)| b[*k] != **v).map(|(k, _)| k).collect();
-    assert!(differing.is_empty(), "files differ between two builds: {differing:?}");
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "the two builds wrote different files"
+    );
+    let differing: Vec<&PathBuf> = a
+        .iter()
+        .filter(|(k, v)| b[*k] != **v)
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        differing.is_empty(),
+        "files differ between two builds: {differing:?}"
+    );
 
     // The hub lists every piece with its format, tags and status.
     let text = std::fs::read_to_string(root.join("book/catalog.toml")).unwrap();
@@ -49,7 +69,11 @@ fn the_book_builds_with_every_piece_and_no_broken_link() {
     let catalog = catalog.unwrap();
     let hub = std::fs::read_to_string(first.join("index.html")).unwrap();
     let cards: Vec<&str> = hub.split("<li class=\"ds-card").skip(1).collect();
-    assert_eq!(cards.len(), catalog.pieces.len(), "the hub shows one card per piece");
+    assert_eq!(
+        cards.len(),
+        catalog.pieces.len(),
+        "the hub shows one card per piece"
+    );
     assert!(hub.contains(&format!("{} pieces · 3 formats", catalog.pieces.len())));
     let mut checks = 2;
     for piece in &catalog.pieces {
@@ -58,27 +82,57 @@ fn the_book_builds_with_every_piece_and_no_broken_link() {
             .find(|c| c.contains(&format!(">{}<", piece.title.replace('&', "&amp;"))))
             .unwrap_or_else(|| panic!("no card for `{}`", piece.title));
         let slugs: Vec<String> = piece.tags.iter().map(|t| catalog::tag_slug(t)).collect();
-        assert!(card.contains(&format!("data-tags=\"{}\"", slugs.join(" "))), "tags of `{}`", piece.id);
-        assert!(card.contains(piece.format.label()), "format of `{}`", piece.id);
+        assert!(
+            card.contains(&format!("data-tags=\"{}\"", slugs.join(" "))),
+            "tags of `{}`",
+            piece.id
+        );
+        assert!(
+            card.contains(piece.format.label()),
+            "format of `{}`",
+            piece.id
+        );
         for tag in &piece.tags {
-            assert!(card.contains(&format!(">{tag}</a>")), "tag chip `{tag}` of `{}`", piece.id);
+            assert!(
+                card.contains(&format!(">{tag}</a>")),
+                "tag chip `{tag}` of `{}`",
+                piece.id
+            );
         }
         let link = format!("href=\"{}\"", piece.chapter_path().replace(".md", ".html"));
-        assert_eq!(card.contains(&link), piece.is_published(), "link of `{}`", piece.id);
-        assert_eq!(card.contains("Not yet available"), !piece.is_published(), "status of `{}`", piece.id);
+        assert_eq!(
+            card.contains(&link),
+            piece.is_published(),
+            "link of `{}`",
+            piece.id
+        );
+        assert_eq!(
+            card.contains("Not yet available"),
+            !piece.is_published(),
+            "status of `{}`",
+            piece.id
+        );
         checks += 5 + piece.tags.len();
     }
     // Every tag has its page, listing exactly its pieces.
     for (slug, (_, pieces)) in catalog.tags() {
         let page = std::fs::read_to_string(first.join(format!("tags/{slug}.html")))
             .unwrap_or_else(|_| panic!("no page for tag `{slug}`"));
-        assert_eq!(page.matches("<li class=\"ds-card").count(), pieces.len(), "cards on tags/{slug}.html");
+        assert_eq!(
+            page.matches("<li class=\"ds-card").count(),
+            pieces.len(),
+            "cards on tags/{slug}.html"
+        );
         checks += 2;
     }
     // Drafts stay out of the navigation.
     let toc = std::fs::read_to_string(first.join("toc.html")).unwrap();
     for piece in catalog.pieces.iter().filter(|p| !p.is_published()) {
-        assert!(!toc.contains(&piece.chapter_path().replace(".md", ".html")), "draft `{}` in the sidebar", piece.id);
+        assert!(
+            !toc.contains(&piece.chapter_path().replace(".md", ".html")),
+            "draft `{}` in the sidebar",
+            piece.id
+        );
         checks += 1;
     }
     // Pages name their own description.
@@ -87,7 +141,10 @@ fn the_book_builds_with_every_piece_and_no_broken_link() {
 
     let audit = audit_dir(&first).unwrap();
     assert!(audit.problems.is_empty(), "{}", audit.problems.join("\n"));
-    assert!(audit.pages > 20 && audit.links > 100 && audit.anchors > 0 && audit.resources > 100, "{audit:?}");
+    assert!(
+        audit.pages > 20 && audit.links > 100 && audit.anchors > 0 && audit.resources > 100,
+        "{audit:?}"
+    );
     eprintln!(
         "whole-book test: {} chapters, {} pages; {} hub and tag checks, {} link, {} anchor and {} resource checks, {} files compared across two builds",
         outcome.report.chapters,
@@ -126,7 +183,8 @@ fn materialise(case: &str, dir: &Path) {
 fn the_base_fixture_book_builds() {
     let tmp = tempfile::tempdir().unwrap();
     materialise("base.txt", tmp.path());
-    build_into(&tmp.path().join("book"), &tmp.path().join("out")).unwrap_or_else(|e| panic!("{e:#}"));
+    build_into(&tmp.path().join("book"), &tmp.path().join("out"))
+        .unwrap_or_else(|e| panic!("{e:#}"));
     let audit = audit_dir(&tmp.path().join("out")).unwrap();
     assert!(audit.problems.is_empty(), "{}", audit.problems.join("\n"));
 }

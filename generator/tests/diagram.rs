@@ -43,20 +43,36 @@ fn check(path: &Path, actual: &str) {
 
 fn display_name(path: &Path) -> String {
     let name = path.file_name().unwrap().to_str().unwrap();
-    let dir = path.parent().unwrap().file_name().unwrap().to_str().unwrap();
+    let dir = path
+        .parent()
+        .unwrap()
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap();
     format!("{dir}/{name}")
 }
 
 fn compile_ok(path: &Path) -> Diagram {
     let source = std::fs::read_to_string(path).unwrap();
     let compiled = diagram::compile(&display_name(path), &source);
-    let rendered: String = compiled.diagnostics.iter().map(|d| d.render(&source)).collect();
-    assert!(compiled.diagnostics.is_empty(), "{}:\n{rendered}", path.display());
+    let rendered: String = compiled
+        .diagnostics
+        .iter()
+        .map(|d| d.render(&source))
+        .collect();
+    assert!(
+        compiled.diagnostics.is_empty(),
+        "{}:\n{rendered}",
+        path.display()
+    );
     compiled.diagram.expect("a diagram without diagnostics")
 }
 
 fn all_svgs(diagram: &Diagram, prefix: &str) -> Vec<String> {
-    let mut svgs: Vec<String> = (0..diagram.stages().len()).map(|k| diagram.svg_stage(k, prefix)).collect();
+    let mut svgs: Vec<String> = (0..diagram.stages().len())
+        .map(|k| diagram.svg_stage(k, prefix))
+        .collect();
     svgs.push(diagram.svg_all(prefix));
     svgs
 }
@@ -66,9 +82,17 @@ fn bad_input_renders_expected_diagnostics() {
     for path in fixtures(root().join("tests/diagram/err").to_str().unwrap()) {
         let source = std::fs::read_to_string(&path).unwrap();
         let compiled = diagram::compile(&display_name(&path), &source);
-        assert!(compiled.diagram.is_none(), "{} compiled, but it is a fixture of bad input", path.display());
+        assert!(
+            compiled.diagram.is_none(),
+            "{} compiled, but it is a fixture of bad input",
+            path.display()
+        );
         assert!(!compiled.diagnostics.is_empty(), "{}", path.display());
-        let rendered: String = compiled.diagnostics.iter().map(|d| d.render(&source) + "\n").collect();
+        let rendered: String = compiled
+            .diagnostics
+            .iter()
+            .map(|d| d.render(&source) + "\n")
+            .collect();
         check(&path.with_extension("diagnostics"), &rendered);
     }
 }
@@ -78,9 +102,23 @@ fn a_file_with_several_errors_reports_them_all() {
     let path = root().join("tests/diagram/err/several.dsd");
     let source = std::fs::read_to_string(&path).unwrap();
     let compiled = diagram::compile("several.dsd", &source);
-    assert!(compiled.diagnostics.len() >= 5, "{:#?}", compiled.diagnostics);
-    assert!(compiled.diagnostics.iter().any(|d| d.hint.as_deref() == Some("did you mean `service`?")));
-    assert!(compiled.diagnostics.iter().any(|d| d.hint.as_deref() == Some("did you mean `api`?")));
+    assert!(
+        compiled.diagnostics.len() >= 5,
+        "{:#?}",
+        compiled.diagnostics
+    );
+    assert!(
+        compiled
+            .diagnostics
+            .iter()
+            .any(|d| d.hint.as_deref() == Some("did you mean `service`?"))
+    );
+    assert!(
+        compiled
+            .diagnostics
+            .iter()
+            .any(|d| d.hint.as_deref() == Some("did you mean `api`?"))
+    );
 }
 
 #[test]
@@ -109,13 +147,25 @@ fn geometry_invariants_hold_for_every_diagram() {
     for path in ok_fixtures().into_iter().chain(book_diagrams()) {
         let diagram = compile_ok(&path);
         let problems = diagram.scene().violations();
-        assert!(problems.is_empty(), "{}:\n{}", path.display(), problems.join("\n"));
+        assert!(
+            problems.is_empty(),
+            "{}:\n{}",
+            path.display(),
+            problems.join("\n")
+        );
     }
 }
 
 /// The `viewBox` and, for each element, the first drawing line after its opening tag.
 fn positions(svg: &str) -> (String, Vec<(String, String)>) {
-    let view = svg.split("viewBox=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let view = svg
+        .split("viewBox=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
     let lines: Vec<&str> = svg.lines().collect();
     let mut out = Vec::new();
     for (i, line) in lines.iter().enumerate() {
@@ -137,7 +187,9 @@ fn positions_and_view_box_are_the_same_in_every_stage() {
             assert_eq!(view, view_all, "{} stage {}", path.display(), k + 1);
             for (key, first_line) in shapes {
                 assert!(
-                    shapes_all.iter().any(|(k2, l2)| *k2 == key && *l2 == first_line),
+                    shapes_all
+                        .iter()
+                        .any(|(k2, l2)| *k2 == key && *l2 == first_line),
                     "{} stage {}: `{key}` is drawn differently from the all-stages form: {first_line}",
                     path.display(),
                     k + 1
@@ -153,15 +205,29 @@ fn every_svg_parses_with_usvg_and_has_no_blank_line() {
         let diagram = compile_ok(&path);
         for svg in all_svgs(&diagram, "fig-1") {
             raster::parse(&svg).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            assert!(!svg.contains("\n\n") && !svg.starts_with("<?xml"), "{}", path.display());
+            assert!(
+                !svg.contains("\n\n") && !svg.starts_with("<?xml"),
+                "{}",
+                path.display()
+            );
             assert!(svg.contains("role=\"img\"") && svg.contains("<title id=\"fig-1-title\">"));
             assert!(svg.contains("<desc id=\"fig-1-desc\">"));
-            assert!(!svg.contains("url(#"), "no references by id, which print pages rename");
+            assert!(
+                !svg.contains("url(#"),
+                "no references by id, which print pages rename"
+            );
             // Colours come only from the stylesheet, each as a custom property with a fallback.
             let (style, body) = svg.split_once("</style>").unwrap();
-            assert!(!body.contains("=\"#") && !body.contains("rgb("), "a hard-coded colour in the drawing");
+            assert!(
+                !body.contains("=\"#") && !body.contains("rgb("),
+                "a hard-coded colour in the drawing"
+            );
             let fallbacks = style.matches(",#").count();
-            assert!(fallbacks > 20 && fallbacks == style.matches("var(--ds-").count(), "{}", path.display());
+            assert!(
+                fallbacks > 20 && fallbacks == style.matches("var(--ds-").count(),
+                "{}",
+                path.display()
+            );
         }
     }
 }
@@ -181,10 +247,22 @@ fn compiling_twice_gives_identical_output() {
 fn hostile_labels_are_escaped_and_render() {
     let diagram = compile_ok(&root().join("tests/diagram/ok/hostile.dsd"));
     for svg in all_svgs(&diagram, "evil\" onload=\"x") {
-        for bad in ["<script", "<b>", "<img", "<p>", "</text></svg>", "{{#include", "onload=\"x"] {
+        for bad in [
+            "<script",
+            "<b>",
+            "<img",
+            "<p>",
+            "</text></svg>",
+            "{{#include",
+            "onload=\"x",
+        ] {
             assert!(!svg.contains(bad), "unescaped `{bad}`");
         }
-        assert!(svg.contains("&lt;script&gt;") && svg.contains("&amp; co") && svg.contains("&quot;quoted&quot;"));
+        assert!(
+            svg.contains("&lt;script&gt;")
+                && svg.contains("&amp; co")
+                && svg.contains("&quot;quoted&quot;")
+        );
         assert!(svg.contains("שלום עולם") && svg.contains("🚀"));
         let png = raster::png(&svg, 1.0).unwrap();
         assert_eq!(&png[1..4], b"PNG");
@@ -207,7 +285,10 @@ fn new_elements_are_marked_in_both_forms() {
     let diagram = compile_ok(&root().join("tests/diagram/ok/stages.dsd"));
     let stage2 = diagram.svg_stage(1, "s");
     assert!(stage2.contains("class=\"ds-n ds-k-cache ds-new\""));
-    assert!(!diagram.svg_stage(0, "s").contains("ds-new"), "nothing is new in stage 1");
+    assert!(
+        !diagram.svg_stage(0, "s").contains("ds-new"),
+        "nothing is new in stage 1"
+    );
     let all = diagram.svg_all("s");
     assert!(all.contains("ds-n ds-k-cache ds-s ds-in2 ds-in3 ds-new2\""));
     assert!(all.contains("[data-ds-stage=\"4\"] .ds-s:not(.ds-in4){display:none}"));
@@ -223,7 +304,11 @@ fn the_all_stages_form_of_the_url_shortener_is_small() {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         gz.write_all(svg.as_bytes()).unwrap();
         let size = gz.finish().unwrap().len();
-        assert!(size <= 12 * 1024, "{}: {size} bytes gzipped", path.display());
+        assert!(
+            size <= 12 * 1024,
+            "{}: {size} bytes gzipped",
+            path.display()
+        );
     }
 }
 
@@ -240,7 +325,10 @@ fn corpus() -> Vec<String> {
 fn assert_sane(source: &str) {
     let compiled = diagram::compile("fuzz.dsd", source);
     for d in &compiled.diagnostics {
-        assert!(d.span.start <= d.span.end && d.span.end <= source.len(), "{d:?} in {source:?}");
+        assert!(
+            d.span.start <= d.span.end && d.span.end <= source.len(),
+            "{d:?} in {source:?}"
+        );
         let _ = d.render(source);
     }
     if let Some(diagram) = compiled.diagram {
@@ -288,7 +376,8 @@ proptest! {
 
 /// The fenced `diagram` blocks of the language reference, with their first line numbers.
 fn reference_examples() -> Vec<(usize, String)> {
-    let page = std::fs::read_to_string(root().join("../book/src/appendix/diagram-language.md")).unwrap();
+    let page =
+        std::fs::read_to_string(root().join("../book/src/appendix/diagram-language.md")).unwrap();
     let mut blocks = Vec::new();
     let mut current: Option<(usize, String)> = None;
     for (i, line) in page.lines().enumerate() {
@@ -311,11 +400,22 @@ fn every_example_in_the_language_reference_compiles_and_lays_out_cleanly() {
     assert!(examples.len() >= 7, "found {} examples", examples.len());
     for (line, source) in examples {
         let compiled = diagram::compile("diagram-language.md", &source);
-        let rendered: String = compiled.diagnostics.iter().map(|d| d.render(&source)).collect();
-        assert!(compiled.diagnostics.is_empty(), "example at line {line}:\n{rendered}");
+        let rendered: String = compiled
+            .diagnostics
+            .iter()
+            .map(|d| d.render(&source))
+            .collect();
+        assert!(
+            compiled.diagnostics.is_empty(),
+            "example at line {line}:\n{rendered}"
+        );
         let diagram = compiled.diagram.unwrap();
         let problems = diagram.scene().violations();
-        assert!(problems.is_empty(), "example at line {line}:\n{}", problems.join("\n"));
+        assert!(
+            problems.is_empty(),
+            "example at line {line}:\n{}",
+            problems.join("\n")
+        );
         raster::parse(&diagram.svg_all("x")).unwrap();
     }
 }

@@ -1,5 +1,5 @@
 // axe-core accessibility checks (WCAG 2.x A/AA rules, including colour contrast) on the pages a
-// reader meets first: the topic hub, the tag pages, the appendix, print.html and 404.html, in
+// reader meets first: the topic hub, the tag pages, the appendix, every published piece, print.html and 404.html, in
 // all five mdBook themes. Each theme has its own colours (dsbook.css sets --links and the
 // --ds-* colours per theme), so contrast must be checked in each; the sidebar is open at this
 // width, so its table of contents and the menu bar's controls are checked on every page too.
@@ -8,17 +8,19 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { launch, openPage, axeViolations, formatViolations, THEMES } = require('./helpers');
+const { launch, openPage, axeViolations, formatViolations, allPages, THEMES } = require('./helpers');
 
+// The fixed pages, plus every published piece (designs with their stepper, handbooks, tools).
 const PAGES = [
     'index.html',
     'tags/index.html',
     'tags/caching.html',
     'appendix/index.html',
     'appendix/tested-code.html',
+    'appendix/diagram-language.html',
     'print.html',
     '404.html',
-];
+].concat(allPages().filter((rel) => /^(designs|handbooks|tools)\//.test(rel)));
 
 test('axe finds no violations', async (t) => {
     const browser = await launch();

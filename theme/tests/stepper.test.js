@@ -24,7 +24,7 @@ function stepperPages() {
 
 function state(page) {
     return page.evaluate(() => {
-        const stepper = document.querySelector('figure.ds-stepper');
+        const stepper = document.querySelector('div.ds-stepper');
         const view = stepper.querySelector('.ds-stepper-view');
         const figures = Array.from(document.querySelectorAll('.ds-stage-figure'));
         const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden' &&
@@ -47,7 +47,7 @@ async function readSection(page, k) {
     await page.evaluate((k) => {
         const marker = document.querySelectorAll('.ds-stage-figure')[k - 1];
         const heading = marker.previousElementSibling;
-        const stepper = document.querySelector('figure.ds-stepper');
+        const stepper = document.querySelector('div.ds-stepper');
         const y = heading.getBoundingClientRect().top + window.scrollY - stepper.getBoundingClientRect().height - 60;
         window.scrollTo(0, y);
     }, k);
@@ -135,7 +135,7 @@ test('the full-window view opens and closes by keyboard', async () => {
             await page.focus('.ds-stepper-full');
             await page.keyboard.press('Enter');
             const open = await page.evaluate(() => {
-                const s = document.querySelector('figure.ds-stepper');
+                const s = document.querySelector('div.ds-stepper');
                 const r = s.getBoundingClientRect();
                 return { full: s.classList.contains('ds-full'), w: r.width, h: r.height,
                     pressed: document.querySelector('.ds-stepper-full').getAttribute('aria-pressed') };
@@ -145,7 +145,7 @@ test('the full-window view opens and closes by keyboard', async () => {
             await page.keyboard.press('ArrowRight');
             assert.equal((await state(page)).stage, 2, 'keys work in the full-window view');
             await page.keyboard.press('Escape');
-            assert.equal(await page.evaluate(() => document.querySelector('figure.ds-stepper').classList.contains('ds-full')), false);
+            assert.equal(await page.evaluate(() => document.querySelector('div.ds-stepper').classList.contains('ds-full')), false);
             await close();
         }
     } finally {

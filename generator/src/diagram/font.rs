@@ -40,7 +40,11 @@ impl Metrics {
         let face = ttf_parser::Face::parse(bytes, 0).ok()?;
         let units_per_em = f32::from(face.units_per_em());
         let missing = units_per_em * 0.9;
-        Some(Metrics { face, units_per_em, missing })
+        Some(Metrics {
+            face,
+            units_per_em,
+            missing,
+        })
     }
 
     fn advance(&self, c: char) -> f32 {
@@ -48,7 +52,10 @@ impl Metrics {
             return 0.0;
         }
         match self.face.glyph_index(c) {
-            Some(glyph) => self.face.glyph_hor_advance(glyph).map_or(self.missing, f32::from),
+            Some(glyph) => self
+                .face
+                .glyph_hor_advance(glyph)
+                .map_or(self.missing, f32::from),
             // Emoji and CJK come from a fallback font, wider than Open Sans's notdef box.
             None if is_wide(c) => self.units_per_em * 1.2,
             None => self.missing,
@@ -62,7 +69,9 @@ fn is_zero_width(c: char) -> bool {
 
 fn is_wide(c: char) -> bool {
     let c = u32::from(c);
-    (0x1F000..=0x1FAFF).contains(&c) || (0x2E80..=0x9FFF).contains(&c) || (0xAC00..=0xD7AF).contains(&c)
+    (0x1F000..=0x1FAFF).contains(&c)
+        || (0x2E80..=0x9FFF).contains(&c)
+        || (0xAC00..=0xD7AF).contains(&c)
 }
 
 fn metrics(weight: Weight) -> Option<&'static Metrics> {
@@ -91,7 +100,11 @@ pub fn wrap(text: &str, size: f32, weight: Weight, max_width: f32) -> Vec<String
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {
-        let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
+        let candidate = if line.is_empty() {
+            word.to_string()
+        } else {
+            format!("{line} {word}")
+        };
         if !line.is_empty() && width(&candidate, size, weight) > max_width {
             lines.push(std::mem::take(&mut line));
             line = word.to_string();
@@ -121,7 +134,11 @@ mod tests {
     fn wraps_at_spaces() {
         let lines = wrap("one two three four five six", 12.0, Weight::Regular, 60.0);
         assert!(lines.len() > 2);
-        assert!(lines.iter().all(|l| width(l, 12.0, Weight::Regular) <= 60.0 || !l.contains(' ')));
+        assert!(
+            lines
+                .iter()
+                .all(|l| width(l, 12.0, Weight::Regular) <= 60.0 || !l.contains(' '))
+        );
         assert_eq!(wrap("", 12.0, Weight::Regular, 60.0), vec![String::new()]);
     }
 }

@@ -106,7 +106,10 @@ impl NodeKind {
 
     /// The canonical word, used in class names and dumps.
     pub fn word(self) -> &'static str {
-        NodeKind::WORDS.iter().find(|(_, k)| *k == self).map_or("service", |(w, _)| w)
+        NodeKind::WORDS
+            .iter()
+            .find(|(_, k)| *k == self)
+            .map_or("service", |(w, _)| w)
     }
 }
 
@@ -136,7 +139,10 @@ impl GroupKind {
 
     /// The canonical word.
     pub fn word(self) -> &'static str {
-        GroupKind::WORDS.iter().find(|(_, k)| *k == self).map_or("group", |(w, _)| w)
+        GroupKind::WORDS
+            .iter()
+            .find(|(_, k)| *k == self)
+            .map_or("group", |(w, _)| w)
     }
 }
 

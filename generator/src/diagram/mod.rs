@@ -79,8 +79,13 @@ pub fn compile(file: &str, source: &str) -> Compiled {
     diagnostics.extend(resolve_diagnostics);
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     let failed = diagnostics.iter().any(|d| d.severity == Severity::Error);
-    let diagram = (!failed).then(|| Diagram { scene: layout::layout(&ir) });
-    Compiled { diagram, diagnostics }
+    let diagram = (!failed).then(|| Diagram {
+        scene: layout::layout(&ir),
+    });
+    Compiled {
+        diagram,
+        diagnostics,
+    }
 }
 
 impl Diagram {

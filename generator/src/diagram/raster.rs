@@ -29,12 +29,18 @@ pub fn png(svg: &str, scale: f32) -> Result<Vec<u8>, String> {
     let width = (size.width() * scale).ceil();
     let height = (size.height() * scale).ceil();
     if width > MAX_SIDE as f32 || height > MAX_SIDE as f32 {
-        return Err(format!("a {width}×{height} image is larger than {MAX_SIDE} pixels a side"));
+        return Err(format!(
+            "a {width}×{height} image is larger than {MAX_SIDE} pixels a side"
+        ));
     }
     let mut pixmap = tiny_skia::Pixmap::new(width.max(1.0) as u32, height.max(1.0) as u32)
         .ok_or_else(|| "could not allocate the image".to_string())?;
     pixmap.fill(tiny_skia::Color::WHITE);
-    resvg::render(&tree, tiny_skia::Transform::from_scale(scale, scale), &mut pixmap.as_mut());
+    resvg::render(
+        &tree,
+        tiny_skia::Transform::from_scale(scale, scale),
+        &mut pixmap.as_mut(),
+    );
     pixmap.encode_png().map_err(|e| e.to_string())
 }
 
@@ -44,10 +50,12 @@ pub fn card(svg: &str, width: u32, height: u32) -> Result<Vec<u8>, String> {
     let tree = parse(&resolve_vars(svg))?;
     let size = tree.size();
     let pad = width.min(height) as f32 * 0.06;
-    let scale = ((width as f32 - 2.0 * pad) / size.width()).min((height as f32 - 2.0 * pad) / size.height());
+    let scale = ((width as f32 - 2.0 * pad) / size.width())
+        .min((height as f32 - 2.0 * pad) / size.height());
     let dx = (width as f32 - size.width() * scale) / 2.0;
     let dy = (height as f32 - size.height() * scale) / 2.0;
-    let mut pixmap = tiny_skia::Pixmap::new(width, height).ok_or_else(|| "could not allocate the image".to_string())?;
+    let mut pixmap = tiny_skia::Pixmap::new(width, height)
+        .ok_or_else(|| "could not allocate the image".to_string())?;
     pixmap.fill(tiny_skia::Color::WHITE);
     let transform = tiny_skia::Transform::from_scale(scale, scale).post_translate(dx, dy);
     resvg::render(&tree, transform, &mut pixmap.as_mut());
@@ -56,7 +64,10 @@ pub fn card(svg: &str, width: u32, height: u32) -> Result<Vec<u8>, String> {
 
 /// Parses SVG text with usvg, using only the bundled fonts.
 pub fn parse(svg: &str) -> Result<usvg::Tree, String> {
-    let mut options = usvg::Options { font_family: font::FAMILY.to_string(), ..usvg::Options::default() };
+    let mut options = usvg::Options {
+        font_family: font::FAMILY.to_string(),
+        ..usvg::Options::default()
+    };
     options.fontdb = fonts();
     usvg::Tree::from_str(svg, &options).map_err(|e| e.to_string())
 }

@@ -13,8 +13,8 @@ use std::ops::Range;
 
 use super::StageInfo;
 use super::ir::{
-    Edge, EdgeStyle, Flavor, Group, GroupKind, Ir, Lane, Mark, MarkKind, Node, NodeKind, NodeProps, Version,
-    Versions,
+    Edge, EdgeStyle, Flavor, Group, GroupKind, Ir, Lane, Mark, MarkKind, Node, NodeKind, NodeProps,
+    Version, Versions,
 };
 use super::syntax::{Arrow, Attr, Endpoint, File, Name, Number, Stmt, StmtKind, Target, Text};
 use crate::diagnostic::{Diagnostic, closest, line_column};
@@ -53,7 +53,10 @@ pub fn resolve(file_name: &str, source: &str, file: &File) -> (Ir, Vec<Diagnosti
         edge_keys: BTreeMap::new(),
         mark_keys: BTreeMap::new(),
         stage_spans: Vec::new(),
-        has_stages: file.statements.iter().any(|s| matches!(s.kind, StmtKind::Stage { .. })),
+        has_stages: file
+            .statements
+            .iter()
+            .any(|s| matches!(s.kind, StmtKind::Stage { .. })),
         header_seen: false,
         pins: BTreeMap::new(),
         group_of: BTreeMap::new(),
@@ -99,14 +102,17 @@ fn is_open<P>(versions: &Versions<P>) -> bool {
 
 fn close<P>(versions: &mut Versions<P>, stage: usize) {
     if let Some(v) = versions.last_mut()
-        && v.end == OPEN {
-            v.end = stage;
-        }
+        && v.end == OPEN
+    {
+        v.end = stage;
+    }
 }
 
 /// Starts a new version in `stage`, or edits the current one if it began in `stage`.
 fn change<P: Clone>(versions: &mut Versions<P>, stage: usize, edit: impl FnOnce(&mut P)) {
-    let Some(last) = versions.last_mut() else { return };
+    let Some(last) = versions.last_mut() else {
+        return;
+    };
     if last.first == stage {
         edit(&mut last.props);
         return;
@@ -114,7 +120,11 @@ fn change<P: Clone>(versions: &mut Versions<P>, stage: usize, edit: impl FnOnce(
     last.end = stage;
     let mut props = last.props.clone();
     edit(&mut props);
-    versions.push(Version { first: stage, end: OPEN, props });
+    versions.push(Version {
+        first: stage,
+        end: OPEN,
+        props,
+    });
 }
 
 fn fmt_time(t: f64) -> String {
@@ -137,13 +147,17 @@ fn count_sentences(text: &str) -> usize {
             w.ends_with(['.', '!', '?']) && !abbreviations.contains(&w.to_lowercase().as_str())
         })
         .count();
-    let last_ends = words.last().is_some_and(|w| w.trim_end_matches(['"', '\'', ')']).ends_with(['.', '!', '?']));
+    let last_ends = words.last().is_some_and(|w| {
+        w.trim_end_matches(['"', '\'', ')'])
+            .ends_with(['.', '!', '?'])
+    });
     ends + usize::from(!last_ends && !words.is_empty())
 }
 
 impl Resolver<'_> {
     fn error(&mut self, span: Range<usize>, message: impl Into<String>) -> &mut Diagnostic {
-        self.diagnostics.push(Diagnostic::error(self.file, span, message));
+        self.diagnostics
+            .push(Diagnostic::error(self.file, span, message));
         let last = self.diagnostics.len() - 1;
         &mut self.diagnostics[last]
     }
@@ -171,52 +185,115 @@ impl Resolver<'_> {
             );
             return None;
         }
-        self.ir.stages.push(StageInfo { title: String::new(), caption: String::new() });
+        self.ir.stages.push(StageInfo {
+            title: String::new(),
+            caption: String::new(),
+        });
         self.stage_spans.push((span.clone(), true));
         Some(0)
     }
 
     fn statement(&mut self, index: usize, stmt: &Stmt) {
         match &stmt.kind {
-            StmtKind::Header { keyword, title } => self.header(index, stmt, keyword, title.as_ref()),
+            StmtKind::Header { keyword, title } => {
+                self.header(index, stmt, keyword, title.as_ref())
+            }
             StmtKind::Stage { title } => self.stage(stmt, title.as_ref()),
             StmtKind::Caption { text } => self.caption(stmt, text.as_ref()),
-            StmtKind::Declare { kind, id, label, attrs, members } => {
-                let Some(stage) = self.current_stage(&stmt.span) else { return };
+            StmtKind::Declare {
+                kind,
+                id,
+                label,
+                attrs,
+                members,
+            } => {
+                let Some(stage) = self.current_stage(&stmt.span) else {
+                    return;
+                };
                 self.declare(stage, kind, id, label.as_ref(), attrs, members.as_deref());
             }
-            StmtKind::Edge { from, arrow, arrow_span, to, label } => {
-                let Some(stage) = self.current_stage(&stmt.span) else { return };
+            StmtKind::Edge {
+                from,
+                arrow,
+                arrow_span,
+                to,
+                label,
+            } => {
+                let Some(stage) = self.current_stage(&stmt.span) else {
+                    return;
+                };
                 match self.ir.flavor {
-                    Flavor::Architecture => self.edge(stage, from, *arrow, arrow_span, to, label.as_ref()),
-                    Flavor::Timeline => self.message(stage, from, *arrow, arrow_span, to, label.as_ref()),
+                    Flavor::Architecture => {
+                        self.edge(stage, from, *arrow, arrow_span, to, label.as_ref())
+                    }
+                    Flavor::Timeline => {
+                        self.message(stage, from, *arrow, arrow_span, to, label.as_ref())
+                    }
                 }
             }
             StmtKind::Remove { target } => {
-                let Some(stage) = self.current_stage(&stmt.span) else { return };
+                let Some(stage) = self.current_stage(&stmt.span) else {
+                    return;
+                };
                 self.remove(stage, target);
             }
-            StmtKind::Change { target, label, attrs } => {
-                let Some(stage) = self.current_stage(&stmt.span) else { return };
+            StmtKind::Change {
+                target,
+                label,
+                attrs,
+            } => {
+                let Some(stage) = self.current_stage(&stmt.span) else {
+                    return;
+                };
                 self.change(stage, target, label.as_ref(), attrs);
             }
             StmtKind::Mark { keyword, at, label } => {
-                let Some(stage) = self.current_stage(&stmt.span) else { return };
+                let Some(stage) = self.current_stage(&stmt.span) else {
+                    return;
+                };
                 self.mark(stage, keyword, at, label.as_ref());
             }
-            StmtKind::Period { lane, from, to, label } => {
-                let Some(stage) = self.current_stage(&stmt.span) else { return };
-                let Some(lane_index) = self.lane(lane, stage) else { return };
+            StmtKind::Period {
+                lane,
+                from,
+                to,
+                label,
+            } => {
+                let Some(stage) = self.current_stage(&stmt.span) else {
+                    return;
+                };
+                let Some(lane_index) = self.lane(lane, stage) else {
+                    return;
+                };
                 if !self.time_range(from, to) {
                     return;
                 }
-                let key = format!("period {}@{}..{}", lane.text, fmt_time(from.value), fmt_time(to.value));
-                let kind = MarkKind::Period { lane: lane_index, from: from.value, to: to.value };
+                let key = format!(
+                    "period {}@{}..{}",
+                    lane.text,
+                    fmt_time(from.value),
+                    fmt_time(to.value)
+                );
+                let kind = MarkKind::Period {
+                    lane: lane_index,
+                    from: from.value,
+                    to: to.value,
+                };
                 self.push_mark(stage, key, kind, label, stmt.span.clone());
             }
-            StmtKind::Partition { left, right, from, to, label } => {
-                let Some(stage) = self.current_stage(&stmt.span) else { return };
-                let (Some(l), Some(r)) = (self.lane(left, stage), self.lane(right, stage)) else { return };
+            StmtKind::Partition {
+                left,
+                right,
+                from,
+                to,
+                label,
+            } => {
+                let Some(stage) = self.current_stage(&stmt.span) else {
+                    return;
+                };
+                let (Some(l), Some(r)) = (self.lane(left, stage), self.lane(right, stage)) else {
+                    return;
+                };
                 if !self.time_range(from, to) {
                     return;
                 }
@@ -228,8 +305,19 @@ impl Resolver<'_> {
                     );
                     return;
                 }
-                let key = format!("partition {}|{}@{}..{}", left.text, right.text, fmt_time(from.value), fmt_time(to.value));
-                let kind = MarkKind::Partition { left: l, right: r, from: from.value, to: to.value };
+                let key = format!(
+                    "partition {}|{}@{}..{}",
+                    left.text,
+                    right.text,
+                    fmt_time(from.value),
+                    fmt_time(to.value)
+                );
+                let kind = MarkKind::Partition {
+                    left: l,
+                    right: r,
+                    from: from.value,
+                    to: to.value,
+                };
                 self.push_mark(stage, key, kind, label, stmt.span.clone());
             }
         }
@@ -237,16 +325,26 @@ impl Resolver<'_> {
 
     fn header(&mut self, index: usize, stmt: &Stmt, keyword: &Name, title: Option<&Text>) {
         if self.header_seen {
-            self.error(keyword.span.clone(), format!("a second `{}` line", keyword.text))
-                .hint = Some("a file holds one diagram; its first line names it".into());
+            self.error(
+                keyword.span.clone(),
+                format!("a second `{}` line", keyword.text),
+            )
+            .hint = Some("a file holds one diagram; its first line names it".into());
             return;
         }
         self.header_seen = true;
         if index != 0 {
-            self.error(stmt.span.clone(), format!("`{}` must be the first line of the file", keyword.text))
-                .hint = Some("move it above every other statement".into());
+            self.error(
+                stmt.span.clone(),
+                format!("`{}` must be the first line of the file", keyword.text),
+            )
+            .hint = Some("move it above every other statement".into());
         }
-        self.ir.flavor = if keyword.text == "timeline" { Flavor::Timeline } else { Flavor::Architecture };
+        self.ir.flavor = if keyword.text == "timeline" {
+            Flavor::Timeline
+        } else {
+            Flavor::Architecture
+        };
         if let Some(title) = title {
             if title.text.trim().is_empty() {
                 self.error(title.span.clone(), "the diagram's title is empty");
@@ -263,40 +361,58 @@ impl Resolver<'_> {
             self.error(title.span.clone(), "the stage's title is empty");
         } else if words > MAX_TITLE_WORDS {
             self.error(title.span.clone(), format!("stage title has {words} words"))
-                .hint = Some(format!("keep it to {MAX_TITLE_WORDS} words or fewer; the caption carries the detail"));
+                .hint = Some(format!(
+                "keep it to {MAX_TITLE_WORDS} words or fewer; the caption carries the detail"
+            ));
         }
-        self.ir.stages.push(StageInfo { title: title.text.trim().to_string(), caption: String::new() });
+        self.ir.stages.push(StageInfo {
+            title: title.text.trim().to_string(),
+            caption: String::new(),
+        });
         self.stage_spans.push((stmt.span.clone(), false));
     }
 
     fn check_caption_of_last_stage(&mut self) {
         if let Some((span, has_caption)) = self.stage_spans.last().cloned()
-            && !has_caption {
-                let n = self.stage_spans.len();
-                self.error(span, format!("stage {n} has no caption")).hint =
-                    Some("add a line `caption \"…\"` with one or two sentences after the stage's title".into());
-            }
+            && !has_caption
+        {
+            let n = self.stage_spans.len();
+            self.error(span, format!("stage {n} has no caption")).hint = Some(
+                "add a line `caption \"…\"` with one or two sentences after the stage's title"
+                    .into(),
+            );
+        }
     }
 
     fn caption(&mut self, stmt: &Stmt, text: Option<&Text>) {
         let Some(text) = text else { return };
         if self.ir.stages.is_empty() && self.has_stages {
-            self.error(stmt.span.clone(), "a caption before the first stage").hint =
-                Some("captions follow the `stage \"…\"` line they describe".into());
+            self.error(stmt.span.clone(), "a caption before the first stage")
+                .hint = Some("captions follow the `stage \"…\"` line they describe".into());
             return;
         }
-        let Some(stage) = self.current_stage(&stmt.span) else { return };
+        let Some(stage) = self.current_stage(&stmt.span) else {
+            return;
+        };
         if !self.ir.stages[stage].caption.is_empty() {
-            self.error(text.span.clone(), format!("stage {} already has a caption", stage + 1)).hint =
-                Some("join the two captions into one".into());
+            self.error(
+                text.span.clone(),
+                format!("stage {} already has a caption", stage + 1),
+            )
+            .hint = Some("join the two captions into one".into());
             return;
         }
         let sentences = count_sentences(&text.text);
         if text.text.trim().is_empty() {
             self.error(text.span.clone(), "the caption is empty");
         } else if sentences > MAX_CAPTION_SENTENCES {
-            self.error(text.span.clone(), format!("caption has {sentences} sentences")).hint =
-                Some(format!("keep a caption to {MAX_CAPTION_SENTENCES} sentences; the chapter's prose explains the rest"));
+            self.error(
+                text.span.clone(),
+                format!("caption has {sentences} sentences"),
+            )
+            .hint = Some(format!(
+                "keep a caption to {MAX_CAPTION_SENTENCES} sentences; the chapter's prose explains the rest"
+            ));
         }
         self.ir.stages[stage].caption = text.text.trim().to_string();
         self.stage_spans[stage].1 = true;
@@ -316,14 +432,18 @@ impl Resolver<'_> {
     fn check_new_id(&mut self, id: &Name) -> bool {
         if let Some((_, first)) = self.ids.get(&id.text) {
             let line = self.line_of(&first.clone());
-            self.error(id.span.clone(), format!("duplicate id `{}`", id.text)).hint = Some(format!(
+            self.error(id.span.clone(), format!("duplicate id `{}`", id.text))
+                .hint = Some(format!(
                 "`{}` is declared on line {line}; pick another id, or write `change {} …` to change it in a later stage",
                 id.text, id.text
             ));
             return false;
         }
         if super::syntax::KEYWORDS.contains(&id.text.as_str()) {
-            self.error(id.span.clone(), format!("`{}` is a keyword and cannot be an id", id.text));
+            self.error(
+                id.span.clone(),
+                format!("`{}` is a keyword and cannot be an id", id.text),
+            );
             return false;
         }
         true
@@ -339,8 +459,14 @@ impl Resolver<'_> {
         members: Option<&[Name]>,
     ) {
         let word = kind.text.as_str();
-        let node_kind = NodeKind::WORDS.iter().find(|(w, _)| *w == word).map(|(_, k)| *k);
-        let group_kind = GroupKind::WORDS.iter().find(|(w, _)| *w == word).map(|(_, k)| *k);
+        let node_kind = NodeKind::WORDS
+            .iter()
+            .find(|(w, _)| *w == word)
+            .map(|(_, k)| *k);
+        let group_kind = GroupKind::WORDS
+            .iter()
+            .find(|(w, _)| *w == word)
+            .map(|(_, k)| *k);
         let is_lane = word == "lane";
         let known = node_kind.is_some() || group_kind.is_some() || is_lane;
         if !known {
@@ -349,14 +475,17 @@ impl Resolver<'_> {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!("kinds are: {}", words.join(", ")),
             };
-            self.error(kind.span.clone(), format!("unknown kind `{word}`")).hint = Some(hint);
+            self.error(kind.span.clone(), format!("unknown kind `{word}`"))
+                .hint = Some(hint);
             self.poisoned.insert(id.text.clone(), id.span.clone());
             return;
         }
         match (self.ir.flavor, is_lane) {
             (Flavor::Architecture, true) => {
-                self.error(kind.span.clone(), "lanes belong in a timeline").hint =
-                    Some("start the file with `timeline \"…\"` to draw a space-time diagram".into());
+                self.error(kind.span.clone(), "lanes belong in a timeline")
+                    .hint = Some(
+                    "start the file with `timeline \"…\"` to draw a space-time diagram".into(),
+                );
                 return;
             }
             (Flavor::Timeline, false) => {
@@ -371,10 +500,11 @@ impl Resolver<'_> {
         }
         let text = label.map_or_else(|| id.text.clone(), |l| l.text.trim().to_string());
         if let Some(label) = label
-            && label.text.trim().is_empty() {
-                self.error(label.span.clone(), "the label is empty").hint =
-                    Some("leave the label out to show the id, or write a word".into());
-            }
+            && label.text.trim().is_empty()
+        {
+            self.error(label.span.clone(), "the label is empty").hint =
+                Some("leave the label out to show the id, or write a word".into());
+        }
         if let Some(group_kind) = group_kind {
             self.declare_group(stage, group_kind, kind, id, text, attrs, members);
             return;
@@ -391,12 +521,24 @@ impl Resolver<'_> {
                 return;
             }
             let index = self.ir.lanes.len();
-            self.ir.lanes.push(Lane { id: id.text.clone(), versions: vec![Version { first: stage, end: OPEN, props: text }] });
-            self.ids.insert(id.text.clone(), (Element::Lane(index), id.span.clone()));
+            self.ir.lanes.push(Lane {
+                id: id.text.clone(),
+                versions: vec![Version {
+                    first: stage,
+                    end: OPEN,
+                    props: text,
+                }],
+            });
+            self.ids
+                .insert(id.text.clone(), (Element::Lane(index), id.span.clone()));
             return;
         }
         let Some(node_kind) = node_kind else { return };
-        let mut props = NodeProps { label: text, sub: None, replicas: 1 };
+        let mut props = NodeProps {
+            label: text,
+            sub: None,
+            replicas: 1,
+        };
         let mut pin = None;
         let mut about = None;
         for attr in attrs {
@@ -413,8 +555,11 @@ impl Resolver<'_> {
                     }
                 }
                 Attr::On(target) => {
-                    self.error(target.span.start.saturating_sub(3)..target.span.end, "only notes take `on`").hint =
-                        Some("connect nodes with an arrow: `a -> b`".into());
+                    self.error(
+                        target.span.start.saturating_sub(3)..target.span.end,
+                        "only notes take `on`",
+                    )
+                    .hint = Some("connect nodes with an arrow: `a -> b`".into());
                 }
                 other => self.node_attr(other, &mut props, node_kind),
             }
@@ -425,18 +570,28 @@ impl Resolver<'_> {
             kind: node_kind,
             pin,
             about,
-            versions: vec![Version { first: stage, end: OPEN, props }],
+            versions: vec![Version {
+                first: stage,
+                end: OPEN,
+                props,
+            }],
         });
-        self.ids.insert(id.text.clone(), (Element::Node(index), id.span.clone()));
+        self.ids
+            .insert(id.text.clone(), (Element::Node(index), id.span.clone()));
         if let Some(target) = about {
             let edge = self.ir.edges.len();
             self.ir.edges.push(Edge {
                 from: index,
                 to: target,
                 style: EdgeStyle::NoteLink,
-                versions: vec![Version { first: stage, end: OPEN, props: None }],
+                versions: vec![Version {
+                    first: stage,
+                    end: OPEN,
+                    props: None,
+                }],
             });
-            self.edge_keys.insert((index.min(target), index.max(target)), edge);
+            self.edge_keys
+                .insert((index.min(target), index.max(target)), edge);
         }
     }
 
@@ -452,25 +607,36 @@ impl Resolver<'_> {
         members: Option<&[Name]>,
     ) {
         if let Some(attr) = attrs.first() {
-            self.error(attr_span(attr), "groups take a title and members only").hint =
-                Some("pin the members instead of the group".into());
+            self.error(attr_span(attr), "groups take a title and members only")
+                .hint = Some("pin the members instead of the group".into());
         }
         let Some(members) = members else {
-            self.error(id.span.clone(), format!("the {} `{}` lists no members", word.text, id.text)).hint =
-                Some(format!("list them in braces: `{} {} \"…\" {{ a b }}`", word.text, id.text));
+            self.error(
+                id.span.clone(),
+                format!("the {} `{}` lists no members", word.text, id.text),
+            )
+            .hint = Some(format!(
+                "list them in braces: `{} {} \"…\" {{ a b }}`",
+                word.text, id.text
+            ));
             return;
         };
         let mut indices = Vec::new();
         for member in members {
-            let Some(node) = self.present_node(member, stage, "group member") else { continue };
+            let Some(node) = self.present_node(member, stage, "group member") else {
+                continue;
+            };
             if self.ir.nodes[node].kind == NodeKind::Note {
                 self.error(member.span.clone(), "notes cannot be group members");
                 continue;
             }
             if let Some(other) = self.group_of.get(&node) {
                 let other = other.clone();
-                self.error(member.span.clone(), format!("`{}` is already in group `{other}`", member.text)).hint =
-                    Some("a node belongs to at most one group".into());
+                self.error(
+                    member.span.clone(),
+                    format!("`{}` is already in group `{other}`", member.text),
+                )
+                .hint = Some("a node belongs to at most one group".into());
                 continue;
             }
             if !indices.contains(&node) {
@@ -488,9 +654,14 @@ impl Resolver<'_> {
             id: id.text.clone(),
             kind,
             members: indices,
-            versions: vec![Version { first: stage, end: OPEN, props: title }],
+            versions: vec![Version {
+                first: stage,
+                end: OPEN,
+                props: title,
+            }],
         });
-        self.ids.insert(id.text.clone(), (Element::Group(index), id.span.clone()));
+        self.ids
+            .insert(id.text.clone(), (Element::Group(index), id.span.clone()));
     }
 
     fn node_attr(&mut self, attr: &Attr, props: &mut NodeProps, kind: NodeKind) {
@@ -499,35 +670,61 @@ impl Resolver<'_> {
             Attr::Replicas { count, span } => {
                 if kind == NodeKind::Note {
                     self.error(span.clone(), "notes have no replicas");
-                } else if count.value.fract() != 0.0 || count.value < 1.0 || count.value > MAX_REPLICAS {
-                    self.error(count.span(), "a replica count is a whole number from 1 to 99");
+                } else if count.value.fract() != 0.0
+                    || count.value < 1.0
+                    || count.value > MAX_REPLICAS
+                {
+                    self.error(
+                        count.span(),
+                        "a replica count is a whole number from 1 to 99",
+                    );
                 } else {
                     props.replicas = count.value as u32;
                 }
             }
             Attr::Pin { span, .. } => {
-                self.error(span.clone(), "`change` cannot move a node").hint =
-                    Some("positions are fixed for all stages; pin the node where it is declared".into());
+                self.error(span.clone(), "`change` cannot move a node").hint = Some(
+                    "positions are fixed for all stages; pin the node where it is declared".into(),
+                );
             }
             Attr::On(name) => {
-                self.error(name.span.clone(), "`change` cannot move a note to another node");
+                self.error(
+                    name.span.clone(),
+                    "`change` cannot move a note to another node",
+                );
             }
         }
     }
 
-    fn pin(&mut self, column: &Number, row: &Number, span: &Range<usize>, id: &str) -> Option<(usize, usize)> {
+    fn pin(
+        &mut self,
+        column: &Number,
+        row: &Number,
+        span: &Range<usize>,
+        id: &str,
+    ) -> Option<(usize, usize)> {
         for n in [column, row] {
             if n.value.fract() != 0.0 || n.value < 1.0 || n.value > MAX_PIN {
-                self.error(n.span(), "bad pin: columns and rows are whole numbers from 1 to 12").hint =
-                    Some("column 1 is the leftmost, row 1 the top".into());
+                self.error(
+                    n.span(),
+                    "bad pin: columns and rows are whole numbers from 1 to 12",
+                )
+                .hint = Some("column 1 is the leftmost, row 1 the top".into());
                 return None;
             }
         }
         let cell = (column.value as usize - 1, row.value as usize - 1);
         if let Some(other) = self.pins.get(&cell) {
             let other = other.clone();
-            self.error(span.clone(), format!("bad pin: `{other}` is already pinned to column {}, row {}", cell.0 + 1, cell.1 + 1))
-                .hint = Some("each grid cell holds one node".into());
+            self.error(
+                span.clone(),
+                format!(
+                    "bad pin: `{other}` is already pinned to column {}, row {}",
+                    cell.0 + 1,
+                    cell.1 + 1
+                ),
+            )
+            .hint = Some("each grid cell holds one node".into());
             return None;
         }
         self.pins.insert(cell, id.to_string());
@@ -542,14 +739,20 @@ impl Resolver<'_> {
                     Some(i)
                 } else {
                     let removed = self.ir.nodes[i].versions.last().map_or(0, |v| v.end) + 1;
-                    self.error(name.span.clone(), format!("`{}` was removed in stage {removed}", name.text)).hint =
-                        Some(format!("stage {} cannot use it; remove this line or keep the node", stage + 1));
+                    self.error(
+                        name.span.clone(),
+                        format!("`{}` was removed in stage {removed}", name.text),
+                    )
+                    .hint = Some(format!(
+                        "stage {} cannot use it; remove this line or keep the node",
+                        stage + 1
+                    ));
                     None
                 }
             }
             Some(_) => {
-                self.error(name.span.clone(), format!("`{}` is not a node", name.text)).hint =
-                    Some(format!("a {role} must be a node"));
+                self.error(name.span.clone(), format!("`{}` is not a node", name.text))
+                    .hint = Some(format!("a {role} must be a node"));
                 None
             }
             None => {
@@ -581,19 +784,30 @@ impl Resolver<'_> {
             }
             None => None,
         };
-        self.error_hint(name.span.clone(), format!("unknown {what} `{}`", name.text), hint);
+        self.error_hint(
+            name.span.clone(),
+            format!("unknown {what} `{}`", name.text),
+            hint,
+        );
     }
 
     fn lane(&mut self, name: &Name, stage: usize) -> Option<usize> {
         if self.ir.flavor != Flavor::Timeline {
-            self.error(name.span.clone(), "lanes and times belong in a timeline").hint =
-                Some("start the file with `timeline \"…\"`".into());
+            self.error(name.span.clone(), "lanes and times belong in a timeline")
+                .hint = Some("start the file with `timeline \"…\"`".into());
             return None;
         }
         match self.ids.get(&name.text).map(|(e, _)| *e) {
             Some(Element::Lane(i)) if is_open(&self.ir.lanes[i].versions) => Some(i),
             Some(Element::Lane(_)) => {
-                self.error(name.span.clone(), format!("lane `{}` was removed before stage {}", name.text, stage + 1));
+                self.error(
+                    name.span.clone(),
+                    format!(
+                        "lane `{}` was removed before stage {}",
+                        name.text,
+                        stage + 1
+                    ),
+                );
                 None
             }
             _ => {
@@ -605,13 +819,19 @@ impl Resolver<'_> {
 
     fn time(&mut self, endpoint: &Endpoint) -> Option<f64> {
         let Some(time) = endpoint.time else {
-            self.error(endpoint.name.span.clone(), format!("`{}` needs a time", endpoint.name.text)).hint =
-                Some(format!("in a timeline, write where and when: `{}@3`", endpoint.name.text));
+            self.error(
+                endpoint.name.span.clone(),
+                format!("`{}` needs a time", endpoint.name.text),
+            )
+            .hint = Some(format!(
+                "in a timeline, write where and when: `{}@3`",
+                endpoint.name.text
+            ));
             return None;
         };
         if !(0.0..=MAX_TIME).contains(&time.value) {
-            self.error(time.span(), format!("time {} is out of range", time.value)).hint =
-                Some(format!("times run from 0 to {MAX_TIME}"));
+            self.error(time.span(), format!("time {} is out of range", time.value))
+                .hint = Some(format!("times run from 0 to {MAX_TIME}"));
             return None;
         }
         Some(time.value)
@@ -620,14 +840,14 @@ impl Resolver<'_> {
     fn time_range(&mut self, from: &Number, to: &Number) -> bool {
         for n in [from, to] {
             if !(0.0..=MAX_TIME).contains(&n.value) {
-                self.error(n.span(), format!("time {} is out of range", n.value)).hint =
-                    Some(format!("times run from 0 to {MAX_TIME}"));
+                self.error(n.span(), format!("time {} is out of range", n.value))
+                    .hint = Some(format!("times run from 0 to {MAX_TIME}"));
                 return false;
             }
         }
         if to.value <= from.value {
-            self.error(from.start..to.end, "the range ends before it starts").hint =
-                Some("write the earlier time first: `@2..5`".into());
+            self.error(from.start..to.end, "the range ends before it starts")
+                .hint = Some("write the earlier time first: `@2..5`".into());
             return false;
         }
         true
@@ -644,36 +864,60 @@ impl Resolver<'_> {
     ) {
         for end in [from, to] {
             if let Some(time) = end.time {
-                self.error(time.start.saturating_sub(1)..time.end, "times belong in a timeline").hint =
-                    Some("in an architecture diagram, write `a -> b`".into());
+                self.error(
+                    time.start.saturating_sub(1)..time.end,
+                    "times belong in a timeline",
+                )
+                .hint = Some("in an architecture diagram, write `a -> b`".into());
                 return;
             }
         }
         if arrow == Arrow::Lost {
-            self.error(arrow_span.clone(), "lost messages (`-x`) belong in a timeline").hint =
-                Some("use `->` for a call or `~>` for an asynchronous message".into());
+            self.error(
+                arrow_span.clone(),
+                "lost messages (`-x`) belong in a timeline",
+            )
+            .hint = Some("use `->` for a call or `~>` for an asynchronous message".into());
             return;
         }
         let a = self.present_node(&from.name, stage, "edge end");
         let b = self.present_node(&to.name, stage, "edge end");
         let (Some(a), Some(b)) = (a, b) else { return };
         if a == b {
-            self.error(from.name.span.start..to.name.span.end, format!("edge from `{}` to itself", from.name.text)).hint =
-                Some("say it in a note or the caption instead".into());
+            self.error(
+                from.name.span.start..to.name.span.end,
+                format!("edge from `{}` to itself", from.name.text),
+            )
+            .hint = Some("say it in a note or the caption instead".into());
             return;
         }
-        if [a, b].iter().any(|&n| self.ir.nodes[n].kind == NodeKind::Note) {
-            self.error(from.name.span.start..to.name.span.end, "arrows cannot start or end at a note").hint =
-                Some("attach a note with `note id \"…\" on node`".into());
+        if [a, b]
+            .iter()
+            .any(|&n| self.ir.nodes[n].kind == NodeKind::Note)
+        {
+            self.error(
+                from.name.span.start..to.name.span.end,
+                "arrows cannot start or end at a note",
+            )
+            .hint = Some("attach a note with `note id \"…\" on node`".into());
             return;
         }
         let key = (a.min(b), a.max(b));
         if let Some(&existing) = self.edge_keys.get(&key)
-            && is_open(&self.ir.edges[existing].versions) {
-                self.error(from.name.span.start..to.name.span.end, format!("duplicate edge between `{}` and `{}`", from.name.text, to.name.text))
-                    .hint = Some("one edge per pair of nodes; use `<->` for both directions and one label".into());
-                return;
-            }
+            && is_open(&self.ir.edges[existing].versions)
+        {
+            self.error(
+                from.name.span.start..to.name.span.end,
+                format!(
+                    "duplicate edge between `{}` and `{}`",
+                    from.name.text, to.name.text
+                ),
+            )
+            .hint = Some(
+                "one edge per pair of nodes; use `<->` for both directions and one label".into(),
+            );
+            return;
+        }
         let style = match arrow {
             Arrow::Async => EdgeStyle::Async,
             Arrow::Replicate => EdgeStyle::Replicate,
@@ -681,8 +925,19 @@ impl Resolver<'_> {
             Arrow::Sync | Arrow::Lost => EdgeStyle::Sync,
         };
         let index = self.ir.edges.len();
-        let label = label.map(|l| l.text.trim().to_string()).filter(|l| !l.is_empty());
-        self.ir.edges.push(Edge { from: a, to: b, style, versions: vec![Version { first: stage, end: OPEN, props: label }] });
+        let label = label
+            .map(|l| l.text.trim().to_string())
+            .filter(|l| !l.is_empty());
+        self.ir.edges.push(Edge {
+            from: a,
+            to: b,
+            style,
+            versions: vec![Version {
+                first: stage,
+                end: OPEN,
+                props: label,
+            }],
+        });
         self.edge_keys.insert(key, index);
     }
 
@@ -696,31 +951,57 @@ impl Resolver<'_> {
         label: Option<&Text>,
     ) {
         if matches!(arrow, Arrow::Both | Arrow::Replicate) {
-            self.error(arrow_span.clone(), format!("`{}` is not a message arrow", arrow.symbol())).hint =
-                Some("messages use `->`, `~>` or `-x` (lost)".into());
+            self.error(
+                arrow_span.clone(),
+                format!("`{}` is not a message arrow", arrow.symbol()),
+            )
+            .hint = Some("messages use `->`, `~>` or `-x` (lost)".into());
             return;
         }
         let a = self.lane(&from.name, stage);
         let b = self.lane(&to.name, stage);
         let (Some(a), Some(b)) = (a, b) else { return };
-        let (Some(sent), Some(received)) = (self.time(from), self.time(to)) else { return };
+        let (Some(sent), Some(received)) = (self.time(from), self.time(to)) else {
+            return;
+        };
         if a == b {
-            self.error(from.name.span.start..to.name.span.end, "a message must go to another lane").hint =
+            self.error(
+                from.name.span.start..to.name.span.end,
+                "a message must go to another lane",
+            )
+            .hint =
                 Some("mark something that happens on one lane with `event lane@time \"…\"`".into());
             return;
         }
         if received < sent {
-            self.error(from.name.span.start..to.name.span.end, "the message arrives before it is sent").hint =
-                Some("the receive time must not be earlier than the send time".into());
+            self.error(
+                from.name.span.start..to.name.span.end,
+                "the message arrives before it is sent",
+            )
+            .hint = Some("the receive time must not be earlier than the send time".into());
             return;
         }
         let key = message_key(&from.name.text, sent, &to.name.text, received);
-        let kind = MarkKind::Message { from: a, sent, to: b, received, arrow };
-        self.push_mark(stage, key, kind, &label.cloned(), from.name.span.start..to.name.span.end);
+        let kind = MarkKind::Message {
+            from: a,
+            sent,
+            to: b,
+            received,
+            arrow,
+        };
+        self.push_mark(
+            stage,
+            key,
+            kind,
+            &label.cloned(),
+            from.name.span.start..to.name.span.end,
+        );
     }
 
     fn mark(&mut self, stage: usize, keyword: &Name, at: &Endpoint, label: Option<&Text>) {
-        let Some(lane) = self.lane(&at.name, stage) else { return };
+        let Some(lane) = self.lane(&at.name, stage) else {
+            return;
+        };
         let Some(time) = self.time(at) else { return };
         let kind = match keyword.text.as_str() {
             "crash" => MarkKind::Crash { lane, at: time },
@@ -728,19 +1009,45 @@ impl Resolver<'_> {
             _ => MarkKind::Event { lane, at: time },
         };
         let key = format!("{} {}@{}", keyword.text, at.name.text, fmt_time(time));
-        self.push_mark(stage, key, kind, &label.cloned(), keyword.span.start..at.name.span.end);
+        self.push_mark(
+            stage,
+            key,
+            kind,
+            &label.cloned(),
+            keyword.span.start..at.name.span.end,
+        );
     }
 
-    fn push_mark(&mut self, stage: usize, key: String, kind: MarkKind, label: &Option<Text>, span: Range<usize>) {
+    fn push_mark(
+        &mut self,
+        stage: usize,
+        key: String,
+        kind: MarkKind,
+        label: &Option<Text>,
+        span: Range<usize>,
+    ) {
         if let Some(&existing) = self.mark_keys.get(&key)
-            && is_open(&self.ir.marks[existing].versions) {
-                self.error(span, format!("duplicate `{key}`")).hint =
-                    Some("to change its label in a later stage, write `change` with the same ends".into());
-                return;
-            }
-        let label = label.as_ref().map(|l| l.text.trim().to_string()).filter(|l| !l.is_empty());
+            && is_open(&self.ir.marks[existing].versions)
+        {
+            self.error(span, format!("duplicate `{key}`")).hint = Some(
+                "to change its label in a later stage, write `change` with the same ends".into(),
+            );
+            return;
+        }
+        let label = label
+            .as_ref()
+            .map(|l| l.text.trim().to_string())
+            .filter(|l| !l.is_empty());
         self.mark_keys.insert(key.clone(), self.ir.marks.len());
-        self.ir.marks.push(Mark { key, kind, versions: vec![Version { first: stage, end: OPEN, props: label }] });
+        self.ir.marks.push(Mark {
+            key,
+            kind,
+            versions: vec![Version {
+                first: stage,
+                end: OPEN,
+                props: label,
+            }],
+        });
     }
 
     /// Finds the element a `remove` or `change` names, if it is present now.
@@ -749,11 +1056,16 @@ impl Resolver<'_> {
             Target::Id(name) => {
                 let Some((element, _)) = self.ids.get(&name.text).cloned() else {
                     let candidates: Vec<&str> = self.ids.keys().map(String::as_str).collect();
-                    let hint = closest(&name.text, candidates.iter().copied()).map(|s| format!("did you mean `{s}`?"));
+                    let hint = closest(&name.text, candidates.iter().copied())
+                        .map(|s| format!("did you mean `{s}`?"));
                     let message = if stage == 0 {
                         format!("stage 1 {verb}s `{}`, which is not declared", name.text)
                     } else {
-                        format!("stage {} {verb}s `{}`, which no earlier stage added", stage + 1, name.text)
+                        format!(
+                            "stage {} {verb}s `{}`, which no earlier stage added",
+                            stage + 1,
+                            name.text
+                        )
                     };
                     self.error_hint(name.span.clone(), message, hint);
                     return None;
@@ -764,7 +1076,14 @@ impl Resolver<'_> {
                     Element::Lane(i) => is_open(&self.ir.lanes[i].versions),
                 };
                 if !open {
-                    self.error(name.span.clone(), format!("stage {} {verb}s `{}`, which an earlier stage already removed", stage + 1, name.text));
+                    self.error(
+                        name.span.clone(),
+                        format!(
+                            "stage {} {verb}s `{}`, which an earlier stage already removed",
+                            stage + 1,
+                            name.text
+                        ),
+                    );
                     return None;
                 }
                 Some(Found::Element(element))
@@ -773,11 +1092,24 @@ impl Resolver<'_> {
                 Flavor::Architecture => {
                     let a = self.present_node(&from.name, stage, "edge end")?;
                     let b = self.present_node(&to.name, stage, "edge end")?;
-                    let found = self.edge_keys.get(&(a.min(b), a.max(b))).copied().filter(|&e| is_open(&self.ir.edges[e].versions));
+                    let found = self
+                        .edge_keys
+                        .get(&(a.min(b), a.max(b)))
+                        .copied()
+                        .filter(|&e| is_open(&self.ir.edges[e].versions));
                     if found.is_none() {
                         let span = target.span();
-                        self.error(span, format!("stage {} {verb}s the edge `{} -> {}`, which is not there", stage + 1, from.name.text, to.name.text))
-                            .hint = Some("edges are named by their two ends, as they were declared".into());
+                        self.error(
+                            span,
+                            format!(
+                                "stage {} {verb}s the edge `{} -> {}`, which is not there",
+                                stage + 1,
+                                from.name.text,
+                                to.name.text
+                            ),
+                        )
+                        .hint =
+                            Some("edges are named by their two ends, as they were declared".into());
                     }
                     found.map(Found::Edge)
                 }
@@ -787,7 +1119,11 @@ impl Resolver<'_> {
                     let sent = self.time(from)?;
                     let received = self.time(to)?;
                     let key = message_key(&from.name.text, sent, &to.name.text, received);
-                    let found = self.mark_keys.get(&key).copied().filter(|&m| is_open(&self.ir.marks[m].versions));
+                    let found = self
+                        .mark_keys
+                        .get(&key)
+                        .copied()
+                        .filter(|&m| is_open(&self.ir.marks[m].versions));
                     if found.is_none() {
                         let span = target.span();
                         self.error(span, format!("stage {} {verb}s the message `{key}`, which is not there", stage + 1)).hint =
@@ -800,7 +1136,9 @@ impl Resolver<'_> {
     }
 
     fn remove(&mut self, stage: usize, target: &Target) {
-        let Some(found) = self.target(stage, target, "remove") else { return };
+        let Some(found) = self.target(stage, target, "remove") else {
+            return;
+        };
         match found {
             Found::Element(Element::Node(i)) => {
                 close(&mut self.ir.nodes[i].versions, stage);
@@ -830,10 +1168,13 @@ impl Resolver<'_> {
     }
 
     fn change(&mut self, stage: usize, target: &Target, label: Option<&Text>, attrs: &[Attr]) {
-        let Some(found) = self.target(stage, target, "change") else { return };
+        let Some(found) = self.target(stage, target, "change") else {
+            return;
+        };
         let new_label = label.map(|l| l.text.trim().to_string());
         if label.is_none() && attrs.is_empty() {
-            self.error(target.span(), "`change` without anything to change").hint =
+            self.error(target.span(), "`change` without anything to change")
+                .hint =
                 Some("give a new label, `sub \"…\"` or a replica count such as `×3`".into());
             return;
         }
@@ -855,16 +1196,25 @@ impl Resolver<'_> {
             }
             other => {
                 if let Some(attr) = attrs.first() {
-                    self.error(attr_span(attr), "only nodes take properties").hint =
+                    self.error(attr_span(attr), "only nodes take properties")
+                        .hint =
                         Some("edges, groups, lanes and messages change their label only".into());
                     return;
                 }
                 let Some(l) = new_label else { return };
                 match other {
-                    Found::Element(Element::Group(i)) => change(&mut self.ir.groups[i].versions, stage, |p| *p = l),
-                    Found::Element(Element::Lane(i)) => change(&mut self.ir.lanes[i].versions, stage, |p| *p = l),
-                    Found::Edge(e) => change(&mut self.ir.edges[e].versions, stage, |p| *p = Some(l).filter(|s| !s.is_empty())),
-                    Found::Mark(m) => change(&mut self.ir.marks[m].versions, stage, |p| *p = Some(l).filter(|s| !s.is_empty())),
+                    Found::Element(Element::Group(i)) => {
+                        change(&mut self.ir.groups[i].versions, stage, |p| *p = l)
+                    }
+                    Found::Element(Element::Lane(i)) => {
+                        change(&mut self.ir.lanes[i].versions, stage, |p| *p = l)
+                    }
+                    Found::Edge(e) => change(&mut self.ir.edges[e].versions, stage, |p| {
+                        *p = Some(l).filter(|s| !s.is_empty())
+                    }),
+                    Found::Mark(m) => change(&mut self.ir.marks[m].versions, stage, |p| {
+                        *p = Some(l).filter(|s| !s.is_empty())
+                    }),
                     Found::Element(Element::Node(_)) => {}
                 }
             }
@@ -879,7 +1229,10 @@ impl Resolver<'_> {
             );
         }
         if self.ir.stages.is_empty() {
-            self.ir.stages.push(StageInfo { title: String::new(), caption: String::new() });
+            self.ir.stages.push(StageInfo {
+                title: String::new(),
+                caption: String::new(),
+            });
         }
         let n = self.ir.stages.len();
         if self.ir.stages.len() == 1 && self.ir.stages[0].title.is_empty() {
@@ -913,11 +1266,26 @@ impl Resolver<'_> {
             mark.versions.iter_mut().for_each(|v| fix(&mut v.end));
         }
         // A version that starts and ends in the same stage (added and removed at once) shows nowhere.
-        self.ir.nodes.iter_mut().for_each(|x| x.versions.retain(|v| v.first < v.end));
-        self.ir.edges.iter_mut().for_each(|x| x.versions.retain(|v| v.first < v.end));
-        self.ir.groups.iter_mut().for_each(|x| x.versions.retain(|v| v.first < v.end));
-        self.ir.lanes.iter_mut().for_each(|x| x.versions.retain(|v| v.first < v.end));
-        self.ir.marks.iter_mut().for_each(|x| x.versions.retain(|v| v.first < v.end));
+        self.ir
+            .nodes
+            .iter_mut()
+            .for_each(|x| x.versions.retain(|v| v.first < v.end));
+        self.ir
+            .edges
+            .iter_mut()
+            .for_each(|x| x.versions.retain(|v| v.first < v.end));
+        self.ir
+            .groups
+            .iter_mut()
+            .for_each(|x| x.versions.retain(|v| v.first < v.end));
+        self.ir
+            .lanes
+            .iter_mut()
+            .for_each(|x| x.versions.retain(|v| v.first < v.end));
+        self.ir
+            .marks
+            .iter_mut()
+            .for_each(|x| x.versions.retain(|v| v.first < v.end));
     }
 }
 

@@ -43,21 +43,37 @@ impl Rect {
     }
     /// Centre point.
     pub fn center(&self) -> Point {
-        Point { x: self.x + self.w / 2.0, y: self.y + self.h / 2.0 }
+        Point {
+            x: self.x + self.w / 2.0,
+            y: self.y + self.h / 2.0,
+        }
     }
     /// The rectangle grown by `d` on every side.
     pub fn inflate(&self, d: f32) -> Rect {
-        Rect { x: self.x - d, y: self.y - d, w: self.w + 2.0 * d, h: self.h + 2.0 * d }
+        Rect {
+            x: self.x - d,
+            y: self.y - d,
+            w: self.w + 2.0 * d,
+            h: self.h + 2.0 * d,
+        }
     }
     /// Whether the interiors overlap.
     pub fn overlaps(&self, other: &Rect) -> bool {
-        self.x < other.right() && other.x < self.right() && self.y < other.bottom() && other.y < self.bottom()
+        self.x < other.right()
+            && other.x < self.right()
+            && self.y < other.bottom()
+            && other.y < self.bottom()
     }
     /// The smallest rectangle holding both.
     pub fn union(&self, other: &Rect) -> Rect {
         let x = self.x.min(other.x);
         let y = self.y.min(other.y);
-        Rect { x, y, w: self.right().max(other.right()) - x, h: self.bottom().max(other.bottom()) - y }
+        Rect {
+            x,
+            y,
+            w: self.right().max(other.right()) - x,
+            h: self.bottom().max(other.bottom()) - y,
+        }
     }
     /// Whether the axis-parallel segment `a`–`b` passes through the interior.
     pub fn cut_by(&self, a: Point, b: Point) -> bool {
@@ -204,8 +220,17 @@ impl Item {
     pub fn solid(&self) -> Option<Rect> {
         match &self.shape {
             Shape::Node { rect, replicas, .. } => {
-                let stack = if *replicas > 1 { STACK_OFFSET * 2.0 } else { 0.0 };
-                Some(Rect { x: rect.x, y: rect.y - stack, w: rect.w + stack, h: rect.h + stack })
+                let stack = if *replicas > 1 {
+                    STACK_OFFSET * 2.0
+                } else {
+                    0.0
+                };
+                Some(Rect {
+                    x: rect.x,
+                    y: rect.y - stack,
+                    w: rect.w + stack,
+                    h: rect.h + stack,
+                })
             }
             Shape::Lane { header, .. } => Some(*header),
             _ => None,
@@ -235,7 +260,11 @@ pub struct Scene {
 pub fn num(v: f32) -> String {
     let r = (v * 10.0).round() / 10.0;
     let r = if r == 0.0 { 0.0 } else { r };
-    if r.fract() == 0.0 { format!("{}", r as i64) } else { format!("{r:.1}") }
+    if r.fract() == 0.0 {
+        format!("{}", r as i64)
+    } else {
+        format!("{r:.1}")
+    }
 }
 
 fn rect_str(r: &Rect) -> String {
@@ -249,34 +278,87 @@ impl Scene {
         let mut out = String::new();
         let _ = writeln!(out, "view {}", rect_str(&self.view));
         for item in &self.items {
-            let stages = format!("s{}-{}{}", item.first + 1, item.end, if item.is_new { " new" } else { "" });
-            let label = |l: &Option<Label>| l.as_ref().map_or(String::new(), |l| format!(" label {:?} @{}", l.text, rect_str(&l.rect)));
+            let stages = format!(
+                "s{}-{}{}",
+                item.first + 1,
+                item.end,
+                if item.is_new { " new" } else { "" }
+            );
+            let label = |l: &Option<Label>| {
+                l.as_ref().map_or(String::new(), |l| {
+                    format!(" label {:?} @{}", l.text, rect_str(&l.rect))
+                })
+            };
             let _ = match &item.shape {
-                Shape::Node { kind, rect, lines, sub, replicas } => writeln!(
+                Shape::Node {
+                    kind,
+                    rect,
+                    lines,
+                    sub,
+                    replicas,
+                } => writeln!(
                     out,
                     "node {} {} {stages} {} {:?}{}{}",
                     item.key,
                     kind.word(),
                     rect_str(rect),
                     lines.join(" / "),
-                    sub.as_ref().map_or(String::new(), |s| format!(" sub {s:?}")),
-                    if *replicas > 1 { format!(" x{replicas}") } else { String::new() }
+                    sub.as_ref()
+                        .map_or(String::new(), |s| format!(" sub {s:?}")),
+                    if *replicas > 1 {
+                        format!(" x{replicas}")
+                    } else {
+                        String::new()
+                    }
                 ),
-                Shape::Group { kind, rect, title, .. } => {
-                    writeln!(out, "group {} {} {stages} {} {:?}", item.key, kind.word(), rect_str(rect), title.text)
+                Shape::Group {
+                    kind, rect, title, ..
+                } => {
+                    writeln!(
+                        out,
+                        "group {} {} {stages} {} {:?}",
+                        item.key,
+                        kind.word(),
+                        rect_str(rect),
+                        title.text
+                    )
                 }
-                Shape::Edge { style, points, label: l } => writeln!(
+                Shape::Edge {
+                    style,
+                    points,
+                    label: l,
+                } => writeln!(
                     out,
                     "edge {} {:?} {stages} {}{}",
                     item.key,
                     style,
-                    points.iter().map(|p| format!("{},{}", num(p.x), num(p.y))).collect::<Vec<_>>().join(" "),
+                    points
+                        .iter()
+                        .map(|p| format!("{},{}", num(p.x), num(p.y)))
+                        .collect::<Vec<_>>()
+                        .join(" "),
                     label(l)
                 ),
-                Shape::Lane { header, text, bottom, .. } => {
-                    writeln!(out, "lane {} {stages} {} {text:?} to y={}", item.key, rect_str(header), num(*bottom))
+                Shape::Lane {
+                    header,
+                    text,
+                    bottom,
+                    ..
+                } => {
+                    writeln!(
+                        out,
+                        "lane {} {stages} {} {text:?} to y={}",
+                        item.key,
+                        rect_str(header),
+                        num(*bottom)
+                    )
                 }
-                Shape::Message { from, to, arrow, label: l } => writeln!(
+                Shape::Message {
+                    from,
+                    to,
+                    arrow,
+                    label: l,
+                } => writeln!(
                     out,
                     "message {} {} {stages} {},{} -> {},{}{}",
                     item.key,
@@ -287,7 +369,12 @@ impl Scene {
                     num(to.y),
                     label(l)
                 ),
-                Shape::Mark { what, at, down_to, label: l } => writeln!(
+                Shape::Mark {
+                    what,
+                    at,
+                    down_to,
+                    label: l,
+                } => writeln!(
                     out,
                     "{what} {} {stages} {},{}{}{}",
                     item.key,
@@ -297,7 +384,13 @@ impl Scene {
                     label(l)
                 ),
                 Shape::Period { rect, label: l } => {
-                    writeln!(out, "period {} {stages} {}{}", item.key, rect_str(rect), label(l))
+                    writeln!(
+                        out,
+                        "period {} {stages} {}{}",
+                        item.key,
+                        rect_str(rect),
+                        label(l)
+                    )
                 }
                 Shape::Partition { points, label: l } => writeln!(
                     out,
@@ -329,24 +422,32 @@ impl Scene {
                     continue;
                 }
                 if let (Some(ra), Some(rb)) = (a.solid(), b.solid())
-                    && ra.overlaps(&rb) {
-                        found.push(format!("`{}` overlaps `{}`", a.key, b.key));
-                    }
+                    && ra.overlaps(&rb)
+                {
+                    found.push(format!("`{}` overlaps `{}`", a.key, b.key));
+                }
                 for (x, y) in [(a, b), (b, a)] {
                     if let Some(l) = x.label()
                         && let Some(r) = y.solid()
-                            && l.rect.overlaps(&r) {
-                                found.push(format!("label of `{}` overlaps `{}`", x.key, y.key));
-                            }
+                        && l.rect.overlaps(&r)
+                    {
+                        found.push(format!("label of `{}` overlaps `{}`", x.key, y.key));
+                    }
                 }
                 if let (Some(la), Some(lb)) = (a.label(), b.label())
-                    && la.rect.overlaps(&lb.rect) {
-                        found.push(format!("label of `{}` overlaps label of `{}`", a.key, b.key));
-                    }
+                    && la.rect.overlaps(&lb.rect)
+                {
+                    found.push(format!(
+                        "label of `{}` overlaps label of `{}`",
+                        a.key, b.key
+                    ));
+                }
             }
         }
         for edge in &self.items {
-            let (Shape::Edge { points, .. }, Some((from, to))) = (&edge.shape, &edge.ends) else { continue };
+            let (Shape::Edge { points, .. }, Some((from, to))) = (&edge.shape, &edge.ends) else {
+                continue;
+            };
             for node in &self.items {
                 if !together(edge, node) || &node.key == from || &node.key == to {
                     continue;
@@ -358,20 +459,33 @@ impl Scene {
             }
         }
         for group in &self.items {
-            let Shape::Group { rect, members, .. } = &group.shape else { continue };
+            let Shape::Group { rect, members, .. } = &group.shape else {
+                continue;
+            };
             for node in &self.items {
                 let Some(r) = node.solid() else { continue };
-                let inside = r.x >= rect.x && r.right() <= rect.right() && r.y >= rect.y && r.bottom() <= rect.bottom();
+                let inside = r.x >= rect.x
+                    && r.right() <= rect.right()
+                    && r.y >= rect.y
+                    && r.bottom() <= rect.bottom();
                 let member = members.contains(&node.key);
-                if together(group, node) && ((member && !inside) || (!member && rect.overlaps(&r))) {
-                    found.push(format!("group `{}` and `{}` overlap wrongly", group.key, node.key));
+                if together(group, node) && ((member && !inside) || (!member && rect.overlaps(&r)))
+                {
+                    found.push(format!(
+                        "group `{}` and `{}` overlap wrongly",
+                        group.key, node.key
+                    ));
                 }
             }
         }
         for item in &self.items {
             let boxes = item.solid().into_iter().chain(item.label().map(|l| l.rect));
             for r in boxes {
-                if r.x < self.view.x || r.y < self.view.y || r.right() > self.view.right() || r.bottom() > self.view.bottom() {
+                if r.x < self.view.x
+                    || r.y < self.view.y
+                    || r.right() > self.view.right()
+                    || r.bottom() > self.view.bottom()
+                {
                     found.push(format!("`{}` sticks out of the view box", item.key));
                 }
             }
@@ -394,7 +508,12 @@ mod tests {
             is_new: false,
             shape: Shape::Node {
                 kind: NodeKind::Service,
-                rect: Rect { x, y, w: 100.0, h: 50.0 },
+                rect: Rect {
+                    x,
+                    y,
+                    w: 100.0,
+                    h: 50.0,
+                },
                 lines: vec![key.to_string()],
                 sub: None,
                 replicas: 1,
@@ -403,15 +522,39 @@ mod tests {
     }
 
     fn scene(items: Vec<Item>) -> Scene {
-        Scene { title: String::new(), flavor: Flavor::Architecture, stages: Vec::new(), view: Rect { x: 0.0, y: 0.0, w: 1000.0, h: 1000.0 }, items }
+        Scene {
+            title: String::new(),
+            flavor: Flavor::Architecture,
+            stages: Vec::new(),
+            view: Rect {
+                x: 0.0,
+                y: 0.0,
+                w: 1000.0,
+                h: 1000.0,
+            },
+            items,
+        }
     }
 
     #[test]
     fn finds_each_kind_of_broken_promise() {
-        let overlapping = scene(vec![node("a", 10.0, 10.0, 0, 2), node("b", 60.0, 30.0, 1, 3)]);
-        assert_eq!(overlapping.violations(), vec!["`a` overlaps `b`".to_string()]);
+        let overlapping = scene(vec![
+            node("a", 10.0, 10.0, 0, 2),
+            node("b", 60.0, 30.0, 1, 3),
+        ]);
+        assert_eq!(
+            overlapping.violations(),
+            vec!["`a` overlaps `b`".to_string()]
+        );
         // Nodes that never share a stage may share a place.
-        assert!(scene(vec![node("a", 10.0, 10.0, 0, 1), node("b", 10.0, 10.0, 1, 2)]).violations().is_empty());
+        assert!(
+            scene(vec![
+                node("a", 10.0, 10.0, 0, 1),
+                node("b", 10.0, 10.0, 1, 2)
+            ])
+            .violations()
+            .is_empty()
+        );
         let through = Item {
             key: "a->c".into(),
             ends: Some(("a".into(), "c".into())),
@@ -424,8 +567,16 @@ mod tests {
                 label: None,
             },
         };
-        let blocked = scene(vec![node("a", 10.0, 10.0, 0, 1), node("b", 300.0, 10.0, 0, 1), node("c", 600.0, 10.0, 0, 1), through]);
-        assert_eq!(blocked.violations(), vec!["edge `a->c` runs through `b`".to_string()]);
+        let blocked = scene(vec![
+            node("a", 10.0, 10.0, 0, 1),
+            node("b", 300.0, 10.0, 0, 1),
+            node("c", 600.0, 10.0, 0, 1),
+            through,
+        ]);
+        assert_eq!(
+            blocked.violations(),
+            vec!["edge `a->c` runs through `b`".to_string()]
+        );
         let group = Item {
             key: "g".into(),
             ends: None,
@@ -434,12 +585,32 @@ mod tests {
             is_new: false,
             shape: Shape::Group {
                 kind: GroupKind::Region,
-                rect: Rect { x: 0.0, y: 0.0, w: 500.0, h: 100.0 },
-                title: Label { text: "G".into(), rect: Rect { x: 5.0, y: 2.0, w: 10.0, h: 6.0 } },
+                rect: Rect {
+                    x: 0.0,
+                    y: 0.0,
+                    w: 500.0,
+                    h: 100.0,
+                },
+                title: Label {
+                    text: "G".into(),
+                    rect: Rect {
+                        x: 5.0,
+                        y: 2.0,
+                        w: 10.0,
+                        h: 6.0,
+                    },
+                },
                 members: vec!["a".into()],
             },
         };
-        let stranger = scene(vec![group, node("a", 10.0, 20.0, 0, 1), node("b", 300.0, 20.0, 0, 1)]);
-        assert_eq!(stranger.violations(), vec!["group `g` and `b` overlap wrongly".to_string()]);
+        let stranger = scene(vec![
+            group,
+            node("a", 10.0, 20.0, 0, 1),
+            node("b", 300.0, 20.0, 0, 1),
+        ]);
+        assert_eq!(
+            stranger.violations(),
+            vec!["group `g` and `b` overlap wrongly".to_string()]
+        );
     }
 }

@@ -66,10 +66,30 @@ const STYLE: &str = concat!(
 
 /// Node colour families: the kinds in each, the custom property stem, and the light fallbacks.
 const FAMILIES: &[(&[&str], &str, &str, &str)] = &[
-    (&["client", "browser", "mobile"], "client", "#f1f5f9", "#475569"),
-    (&["cdn", "dns", "lb", "gateway"], "net", "#f5f3ff", "#7c3aed"),
-    (&["service", "worker", "scheduler", "coordinator"], "compute", "#eff6ff", "#2563eb"),
-    (&["database", "bucket", "search"], "data", "#ecfdf5", "#059669"),
+    (
+        &["client", "browser", "mobile"],
+        "client",
+        "#f1f5f9",
+        "#475569",
+    ),
+    (
+        &["cdn", "dns", "lb", "gateway"],
+        "net",
+        "#f5f3ff",
+        "#7c3aed",
+    ),
+    (
+        &["service", "worker", "scheduler", "coordinator"],
+        "compute",
+        "#eff6ff",
+        "#2563eb",
+    ),
+    (
+        &["database", "bucket", "search"],
+        "data",
+        "#ecfdf5",
+        "#059669",
+    ),
     (&["cache"], "cache", "#fff7ed", "#ea580c"),
     (&["queue", "stream"], "queue", "#fdf2f8", "#db2777"),
     (&["external"], "ext", "#fff", "#64748b"),
@@ -107,9 +127,19 @@ enum Form {
 pub fn clean_prefix(prefix: &str) -> String {
     let cleaned: String = prefix
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
-    if cleaned.is_empty() { "ds".to_string() } else { cleaned }
+    if cleaned.is_empty() {
+        "ds".to_string()
+    } else {
+        cleaned
+    }
 }
 
 /// Escapes text for XML content and attribute values. Characters XML cannot hold (most
@@ -137,7 +167,8 @@ pub fn esc(text: &str) -> String {
 /// the `<svg>` or any ancestor, elements not in stage k are hidden and the new-in-stage
 /// decorations of stage k appear. `stages` is the largest stage count the rules cover.
 pub fn stage_css(stages: usize) -> String {
-    let mut css = String::from(".ds-all .ds-hl,.ds-all .ds-hb,.ds-all .ds-ht,.ds-all .ds-ha{display:none}");
+    let mut css =
+        String::from(".ds-all .ds-hl,.ds-all .ds-hb,.ds-all .ds-ht,.ds-all .ds-ha{display:none}");
     for k in 1..=stages {
         let _ = write!(
             css,
@@ -149,7 +180,11 @@ pub fn stage_css(stages: usize) -> String {
 
 /// Writes one stage (0-based) as a standalone SVG.
 pub fn stage(scene: &Scene, stage: usize, id_prefix: &str) -> String {
-    write(scene, Form::Stage(stage.min(scene.stages.len().saturating_sub(1))), id_prefix)
+    write(
+        scene,
+        Form::Stage(stage.min(scene.stages.len().saturating_sub(1))),
+        id_prefix,
+    )
 }
 
 /// Writes the all-stages form.
@@ -238,7 +273,11 @@ fn describe(scene: &Scene, form: Form) -> (String, String) {
             } else {
                 scene.title.clone()
             };
-            let mut desc = if n > 1 { format!("Stage {} of {n}: {}.", k + 1, info.title) } else { String::new() };
+            let mut desc = if n > 1 {
+                format!("Stage {} of {n}: {}.", k + 1, info.title)
+            } else {
+                String::new()
+            };
             if !info.caption.is_empty() {
                 if !desc.is_empty() {
                     desc.push(' ');
@@ -248,9 +287,10 @@ fn describe(scene: &Scene, form: Form) -> (String, String) {
             let mut added: Vec<String> = Vec::new();
             for item in scene.items.iter().filter(|i| i.new_in(k)) {
                 if let Shape::Node { lines, .. } = &item.shape
-                    && item.ends.is_none() {
-                        added.push(lines.join(" "));
-                    }
+                    && item.ends.is_none()
+                {
+                    added.push(lines.join(" "));
+                }
             }
             if !added.is_empty() {
                 let _ = write!(desc, " New: {}.", added.join(", "));
@@ -258,8 +298,17 @@ fn describe(scene: &Scene, form: Form) -> (String, String) {
             (title, desc.trim().to_string())
         }
         Form::All => {
-            let list: Vec<String> = scene.stages.iter().enumerate().map(|(i, s)| format!("{}. {}", i + 1, s.title)).collect();
-            let desc = if n > 1 { format!("A diagram in {n} stages: {}.", list.join("; ")) } else { scene.stages[0].caption.clone() };
+            let list: Vec<String> = scene
+                .stages
+                .iter()
+                .enumerate()
+                .map(|(i, s)| format!("{}. {}", i + 1, s.title))
+                .collect();
+            let desc = if n > 1 {
+                format!("A diagram in {n} stages: {}.", list.join("; "))
+            } else {
+                scene.stages[0].caption.clone()
+            };
             (scene.title.clone(), desc)
         }
     }
@@ -297,7 +346,13 @@ fn arrow_word(arrow: Arrow) -> &'static str {
 }
 
 fn rect_attrs(r: &Rect) -> String {
-    format!("x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"", num(r.x), num(r.y), num(r.w), num(r.h))
+    format!(
+        "x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"",
+        num(r.x),
+        num(r.y),
+        num(r.w),
+        num(r.h)
+    )
 }
 
 fn pt(p: Point) -> String {
@@ -306,14 +361,26 @@ fn pt(p: Point) -> String {
 
 fn draw(out: &mut String, item: &Item, new: bool) {
     match &item.shape {
-        Shape::Node { kind, rect, lines, sub, replicas } => draw_node(out, *kind, rect, lines, sub.as_deref(), *replicas, new),
-        Shape::Group { kind, rect, title, .. } => {
+        Shape::Node {
+            kind,
+            rect,
+            lines,
+            sub,
+            replicas,
+        } => draw_node(out, *kind, rect, lines, sub.as_deref(), *replicas, new),
+        Shape::Group {
+            kind, rect, title, ..
+        } => {
             let dash = match kind {
                 GroupKind::Region | GroupKind::Datacenter => " stroke-dasharray=\"6 4\"",
                 GroupKind::Zone => " stroke-dasharray=\"2 3\"",
                 _ => "",
             };
-            let _ = writeln!(out, "<rect class=\"ds-g\" {} rx=\"10\"{dash}/>", rect_attrs(rect));
+            let _ = writeln!(
+                out,
+                "<rect class=\"ds-g\" {} rx=\"10\"{dash}/>",
+                rect_attrs(rect)
+            );
             let _ = writeln!(
                 out,
                 "<text class=\"ds-gt\" x=\"{}\" y=\"{}\">{}</text>",
@@ -322,10 +389,18 @@ fn draw(out: &mut String, item: &Item, new: bool) {
                 esc(&title.text)
             );
             if new {
-                let _ = writeln!(out, "<rect class=\"ds-hl\" {} rx=\"12\"/>", rect_attrs(&rect.inflate(2.0)));
+                let _ = writeln!(
+                    out,
+                    "<rect class=\"ds-hl\" {} rx=\"12\"/>",
+                    rect_attrs(&rect.inflate(2.0))
+                );
             }
         }
-        Shape::Edge { style, points, label } => {
+        Shape::Edge {
+            style,
+            points,
+            label,
+        } => {
             let dash = match style {
                 EdgeStyle::Async => " stroke-dasharray=\"6 4\"",
                 EdgeStyle::Replicate => " stroke-dasharray=\"2 3\"",
@@ -338,7 +413,10 @@ fn draw(out: &mut String, item: &Item, new: bool) {
             let _ = writeln!(out, "<path class=\"ds-e\" d=\"{d}\"{dash}/>");
             let mut heads = String::new();
             if head_end && points.len() >= 2 {
-                heads.push_str(&arrowhead(points[points.len() - 2], points[points.len() - 1]));
+                heads.push_str(&arrowhead(
+                    points[points.len() - 2],
+                    points[points.len() - 1],
+                ));
             }
             if head_start && points.len() >= 2 {
                 heads.push_str(&arrowhead(points[1], points[0]));
@@ -347,7 +425,10 @@ fn draw(out: &mut String, item: &Item, new: bool) {
                 let _ = writeln!(out, "<path class=\"ds-h\" d=\"{heads}\"/>");
             }
             if new {
-                let _ = writeln!(out, "<path class=\"ds-hl\" d=\"{d}\" stroke-width=\"2.2\"/>");
+                let _ = writeln!(
+                    out,
+                    "<path class=\"ds-hl\" d=\"{d}\" stroke-width=\"2.2\"/>"
+                );
                 if !heads.is_empty() {
                     let _ = writeln!(out, "<path class=\"ds-ha\" d=\"{heads}\"/>");
                 }
@@ -356,17 +437,52 @@ fn draw(out: &mut String, item: &Item, new: bool) {
                 draw_label(out, label);
             }
         }
-        Shape::Lane { header, text, top, bottom } => {
-            let _ = writeln!(out, "<line class=\"ds-ln\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>", num(top.x), num(top.y), num(top.x), num(*bottom));
-            let _ = writeln!(out, "<rect class=\"ds-lh\" {} rx=\"6\"/>", rect_attrs(header));
+        Shape::Lane {
+            header,
+            text,
+            top,
+            bottom,
+        } => {
+            let _ = writeln!(
+                out,
+                "<line class=\"ds-ln\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>",
+                num(top.x),
+                num(top.y),
+                num(top.x),
+                num(*bottom)
+            );
+            let _ = writeln!(
+                out,
+                "<rect class=\"ds-lh\" {} rx=\"6\"/>",
+                rect_attrs(header)
+            );
             let c = header.center();
-            let _ = writeln!(out, "<text class=\"ds-lt\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>", num(c.x), num(c.y + 4.5), esc(text));
+            let _ = writeln!(
+                out,
+                "<text class=\"ds-lt\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                num(c.x),
+                num(c.y + 4.5),
+                esc(text)
+            );
             if new {
-                let _ = writeln!(out, "<rect class=\"ds-hl\" {} rx=\"8\"/>", rect_attrs(&header.inflate(3.0)));
+                let _ = writeln!(
+                    out,
+                    "<rect class=\"ds-hl\" {} rx=\"8\"/>",
+                    rect_attrs(&header.inflate(3.0))
+                );
             }
         }
-        Shape::Message { from, to, arrow, label } => {
-            let dash = if *arrow == Arrow::Async { " stroke-dasharray=\"6 4\"" } else { "" };
+        Shape::Message {
+            from,
+            to,
+            arrow,
+            label,
+        } => {
+            let dash = if *arrow == Arrow::Async {
+                " stroke-dasharray=\"6 4\""
+            } else {
+                ""
+            };
             let lost = *arrow == Arrow::Lost;
             let end = if lost { *to } else { shorten(*from, *to, 7.0) };
             let d = format!("M{}L{}", pt(*from), pt(end));
@@ -374,36 +490,81 @@ fn draw(out: &mut String, item: &Item, new: bool) {
             if lost {
                 let _ = writeln!(out, "<path class=\"ds-x\" d=\"{}\"/>", cross(*to, 5.0));
             } else {
-                let _ = writeln!(out, "<path class=\"ds-h\" d=\"{}\"/>", arrowhead(*from, *to));
+                let _ = writeln!(
+                    out,
+                    "<path class=\"ds-h\" d=\"{}\"/>",
+                    arrowhead(*from, *to)
+                );
             }
             if new {
-                let _ = writeln!(out, "<path class=\"ds-hl\" d=\"{d}\" stroke-width=\"2.2\"/>");
+                let _ = writeln!(
+                    out,
+                    "<path class=\"ds-hl\" d=\"{d}\" stroke-width=\"2.2\"/>"
+                );
                 if !lost {
-                    let _ = writeln!(out, "<path class=\"ds-ha\" d=\"{}\"/>", arrowhead(*from, *to));
+                    let _ = writeln!(
+                        out,
+                        "<path class=\"ds-ha\" d=\"{}\"/>",
+                        arrowhead(*from, *to)
+                    );
                 }
             }
             if let Some(label) = label {
                 draw_label(out, label);
             }
         }
-        Shape::Mark { what, at, down_to, label } => {
+        Shape::Mark {
+            what,
+            at,
+            down_to,
+            label,
+        } => {
             match *what {
                 "crash" => {
                     if let Some(d) = down_to {
-                        let _ = writeln!(out, "<line class=\"ds-dn\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>", num(at.x), num(at.y), num(at.x), num(*d));
-                        let _ = writeln!(out, "<line class=\"ds-ln\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke-dasharray=\"3 4\"/>", num(at.x), num(at.y), num(at.x), num(*d));
+                        let _ = writeln!(
+                            out,
+                            "<line class=\"ds-dn\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>",
+                            num(at.x),
+                            num(at.y),
+                            num(at.x),
+                            num(*d)
+                        );
+                        let _ = writeln!(
+                            out,
+                            "<line class=\"ds-ln\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke-dasharray=\"3 4\"/>",
+                            num(at.x),
+                            num(at.y),
+                            num(at.x),
+                            num(*d)
+                        );
                     }
                     let _ = writeln!(out, "<path class=\"ds-x\" d=\"{}\"/>", cross(*at, 6.0));
                 }
                 "recover" => {
-                    let _ = writeln!(out, "<circle class=\"ds-rc\" cx=\"{}\" cy=\"{}\" r=\"5\"/>", num(at.x), num(at.y));
+                    let _ = writeln!(
+                        out,
+                        "<circle class=\"ds-rc\" cx=\"{}\" cy=\"{}\" r=\"5\"/>",
+                        num(at.x),
+                        num(at.y)
+                    );
                 }
                 _ => {
-                    let _ = writeln!(out, "<circle class=\"ds-dot\" cx=\"{}\" cy=\"{}\" r=\"4.5\"/>", num(at.x), num(at.y));
+                    let _ = writeln!(
+                        out,
+                        "<circle class=\"ds-dot\" cx=\"{}\" cy=\"{}\" r=\"4.5\"/>",
+                        num(at.x),
+                        num(at.y)
+                    );
                 }
             }
             if new {
-                let _ = writeln!(out, "<circle class=\"ds-hl\" cx=\"{}\" cy=\"{}\" r=\"10\"/>", num(at.x), num(at.y));
+                let _ = writeln!(
+                    out,
+                    "<circle class=\"ds-hl\" cx=\"{}\" cy=\"{}\" r=\"10\"/>",
+                    num(at.x),
+                    num(at.y)
+                );
             }
             if let Some(label) = label {
                 draw_label(out, label);
@@ -412,7 +573,11 @@ fn draw(out: &mut String, item: &Item, new: bool) {
         Shape::Period { rect, label } => {
             let _ = writeln!(out, "<rect class=\"ds-pd\" {} rx=\"5\"/>", rect_attrs(rect));
             if new {
-                let _ = writeln!(out, "<rect class=\"ds-hl\" {} rx=\"7\"/>", rect_attrs(&rect.inflate(2.5)));
+                let _ = writeln!(
+                    out,
+                    "<rect class=\"ds-hl\" {} rx=\"7\"/>",
+                    rect_attrs(&rect.inflate(2.5))
+                );
             }
             if let Some(label) = label {
                 draw_label(out, label);
@@ -422,7 +587,11 @@ fn draw(out: &mut String, item: &Item, new: bool) {
             let d: Vec<String> = points.iter().map(|p| pt(*p)).collect();
             let _ = writeln!(out, "<path class=\"ds-pt\" d=\"M{}\"/>", d.join("L"));
             if new {
-                let _ = writeln!(out, "<path class=\"ds-hl\" d=\"M{}\" stroke-width=\"1.5\" stroke-dasharray=\"3 3\"/>", d.join("L"));
+                let _ = writeln!(
+                    out,
+                    "<path class=\"ds-hl\" d=\"M{}\" stroke-width=\"1.5\" stroke-dasharray=\"3 3\"/>",
+                    d.join("L")
+                );
             }
             if let Some(label) = label {
                 draw_label(out, label);
@@ -434,33 +603,68 @@ fn draw(out: &mut String, item: &Item, new: bool) {
 fn draw_label(out: &mut String, label: &Label) {
     let r = label.rect;
     let c = r.center();
-    let _ = writeln!(out, "<rect class=\"ds-p\" {} rx=\"{}\"/>", rect_attrs(&r), num(r.h / 2.0));
-    let _ = writeln!(out, "<text class=\"ds-lb\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>", num(c.x), num(c.y + 4.0), esc(&label.text));
+    let _ = writeln!(
+        out,
+        "<rect class=\"ds-p\" {} rx=\"{}\"/>",
+        rect_attrs(&r),
+        num(r.h / 2.0)
+    );
+    let _ = writeln!(
+        out,
+        "<text class=\"ds-lb\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+        num(c.x),
+        num(c.y + 4.0),
+        esc(&label.text)
+    );
 }
 
 fn shorten(from: Point, to: Point, by: f32) -> Point {
     let (dx, dy) = (to.x - from.x, to.y - from.y);
     let len = (dx * dx + dy * dy).sqrt().max(0.001);
-    Point { x: to.x - dx / len * by, y: to.y - dy / len * by }
+    Point {
+        x: to.x - dx / len * by,
+        y: to.y - dy / len * by,
+    }
 }
 
 fn arrowhead(from: Point, tip: Point) -> String {
     let (dx, dy) = (tip.x - from.x, tip.y - from.y);
     let len = (dx * dx + dy * dy).sqrt().max(0.001);
     let (ux, uy) = (dx / len, dy / len);
-    let base = Point { x: tip.x - ux * 9.0, y: tip.y - uy * 9.0 };
-    let a = Point { x: base.x - uy * 4.5, y: base.y + ux * 4.5 };
-    let b = Point { x: base.x + uy * 4.5, y: base.y - ux * 4.5 };
+    let base = Point {
+        x: tip.x - ux * 9.0,
+        y: tip.y - uy * 9.0,
+    };
+    let a = Point {
+        x: base.x - uy * 4.5,
+        y: base.y + ux * 4.5,
+    };
+    let b = Point {
+        x: base.x + uy * 4.5,
+        y: base.y - ux * 4.5,
+    };
     format!("M{}L{}L{}Z", pt(tip), pt(a), pt(b))
 }
 
 fn cross(at: Point, r: f32) -> String {
     format!(
         "M{}L{}M{}L{}",
-        pt(Point { x: at.x - r, y: at.y - r }),
-        pt(Point { x: at.x + r, y: at.y + r }),
-        pt(Point { x: at.x - r, y: at.y + r }),
-        pt(Point { x: at.x + r, y: at.y - r })
+        pt(Point {
+            x: at.x - r,
+            y: at.y - r
+        }),
+        pt(Point {
+            x: at.x + r,
+            y: at.y + r
+        }),
+        pt(Point {
+            x: at.x - r,
+            y: at.y + r
+        }),
+        pt(Point {
+            x: at.x + r,
+            y: at.y - r
+        })
     )
 }
 
@@ -502,12 +706,18 @@ fn glyph(kind: NodeKind) -> &'static str {
         NodeKind::Browser => "M1 2h14v12H1zM1 5.5h14M3.5 3.7h.1M5.5 3.7h.1",
         NodeKind::Mobile => "M4.5 1h7v14h-7zM7 12.5h2",
         NodeKind::Cdn => "M4.5 13a3.5 3.5 0 0 1-.5-7 4.5 4.5 0 0 1 8.6 1A3 3 0 0 1 12 13z",
-        NodeKind::Dns => "M8 1a7 7 0 1 0 0 14A7 7 0 1 0 8 1zM1 8h14M8 1c-3 3.5-3 10.5 0 14M8 1c3 3.5 3 10.5 0 14",
+        NodeKind::Dns => {
+            "M8 1a7 7 0 1 0 0 14A7 7 0 1 0 8 1zM1 8h14M8 1c-3 3.5-3 10.5 0 14M8 1c3 3.5 3 10.5 0 14"
+        }
         NodeKind::Lb => "M1 8h5M6 8l4-5h5M6 8l4 5h5M12.5 1l2.5 2-2.5 2M12.5 11l2.5 2-2.5 2",
         NodeKind::Gateway => "M8 1l6 2.5V8c0 3.5-2.5 6-6 7-3.5-1-6-3.5-6-7V3.5z",
         NodeKind::Service => "M8 1l6.5 3.5v7L8 15l-6.5-3.5v-7zM1.5 4.5L8 8l6.5-3.5M8 8v7",
-        NodeKind::Worker => "M8 5a3 3 0 1 0 0 6 3 3 0 1 0 0-6zM8 0.5v2.5M8 13v2.5M0.5 8H3M13 8h2.5M2.7 2.7l1.8 1.8M11.5 11.5l1.8 1.8M2.7 13.3l1.8-1.8M11.5 4.5l1.8-1.8",
-        NodeKind::Database => "M2 3.5c0-2 12-2 12 0v9c0 2-12 2-12 0zM2 3.5c0 2 12 2 12 0M2 8c0 2 12 2 12 0",
+        NodeKind::Worker => {
+            "M8 5a3 3 0 1 0 0 6 3 3 0 1 0 0-6zM8 0.5v2.5M8 13v2.5M0.5 8H3M13 8h2.5M2.7 2.7l1.8 1.8M11.5 11.5l1.8 1.8M2.7 13.3l1.8-1.8M11.5 4.5l1.8-1.8"
+        }
+        NodeKind::Database => {
+            "M2 3.5c0-2 12-2 12 0v9c0 2-12 2-12 0zM2 3.5c0 2 12 2 12 0M2 8c0 2 12 2 12 0"
+        }
         NodeKind::Cache => "M9.5 1L3 9.5h4.5L6.5 15 13 6.5H8.5z",
         NodeKind::Queue => "M1 4h14v8H1zM5 4v8M8.5 4v8M12 4v8",
         NodeKind::Stream => "M1 4.5q3.5-3 7 0t7 0M1 8.5q3.5-3 7 0t7 0M1 12.5q3.5-3 7 0t7 0",
@@ -527,33 +737,78 @@ fn outline(kind: NodeKind, r: &Rect) -> String {
             let e = 7.0;
             format!(
                 "<path class=\"ds-sh\" d=\"M{} {}A{} {e} 0 0 1 {} {}V{}A{} {e} 0 0 1 {} {}ZM{} {}A{} {e} 0 0 0 {} {}\"/>",
-                num(x), num(y + e), num(w / 2.0), num(x + w), num(y + e), num(y + h - e), num(w / 2.0), num(x), num(y + h - e),
-                num(x), num(y + e), num(w / 2.0), num(x + w), num(y + e)
+                num(x),
+                num(y + e),
+                num(w / 2.0),
+                num(x + w),
+                num(y + e),
+                num(y + h - e),
+                num(w / 2.0),
+                num(x),
+                num(y + h - e),
+                num(x),
+                num(y + e),
+                num(w / 2.0),
+                num(x + w),
+                num(y + e)
             )
         }
         NodeKind::Gateway => {
             let c = 9.0;
             format!(
                 "<path class=\"ds-sh\" d=\"M{} {}H{}L{} {}V{}L{} {}H{}L{} {}V{}Z\"/>",
-                num(x + c), num(y), num(x + w - c), num(x + w), num(y + c), num(y + h - c), num(x + w - c), num(y + h), num(x + c), num(x), num(y + h - c), num(y + c)
+                num(x + c),
+                num(y),
+                num(x + w - c),
+                num(x + w),
+                num(y + c),
+                num(y + h - c),
+                num(x + w - c),
+                num(y + h),
+                num(x + c),
+                num(x),
+                num(y + h - c),
+                num(y + c)
             )
         }
-        NodeKind::Lb => format!("<rect class=\"ds-sh\" {} rx=\"{}\"/>", rect_attrs(r), num(h / 2.0)),
+        NodeKind::Lb => format!(
+            "<rect class=\"ds-sh\" {} rx=\"{}\"/>",
+            rect_attrs(r),
+            num(h / 2.0)
+        ),
         NodeKind::Note => {
             let f = 10.0;
             format!(
                 "<path class=\"ds-sh\" d=\"M{} {}H{}L{} {}V{}H{}ZM{} {}V{}H{}\"/>",
-                num(x), num(y), num(x + w - f), num(x + w), num(y + f), num(y + h), num(x),
-                num(x + w - f), num(y), num(y + f), num(x + w)
+                num(x),
+                num(y),
+                num(x + w - f),
+                num(x + w),
+                num(y + f),
+                num(y + h),
+                num(x),
+                num(x + w - f),
+                num(y),
+                num(y + f),
+                num(x + w)
             )
         }
-        NodeKind::External => format!("<rect class=\"ds-sh\" {} rx=\"8\" stroke-dasharray=\"5 3\"/>", rect_attrs(r)),
+        NodeKind::External => format!(
+            "<rect class=\"ds-sh\" {} rx=\"8\" stroke-dasharray=\"5 3\"/>",
+            rect_attrs(r)
+        ),
         NodeKind::Browser => format!(
             "<rect class=\"ds-sh\" {} rx=\"6\"/><path class=\"ds-gl\" d=\"M{} {}H{}\"/>",
-            rect_attrs(r), num(x), num(y + 9.0), num(x + w)
+            rect_attrs(r),
+            num(x),
+            num(y + 9.0),
+            num(x + w)
         ),
         NodeKind::Queue => {
-            let mut s = format!("<rect class=\"ds-sh\" {} rx=\"6\"/><path class=\"ds-gl\" d=\"", rect_attrs(r));
+            let mut s = format!(
+                "<rect class=\"ds-sh\" {} rx=\"6\"/><path class=\"ds-gl\" d=\"",
+                rect_attrs(r)
+            );
             for i in 0..3 {
                 let sx = x + w - 8.0 - i as f32 * 6.0;
                 let _ = write!(s, "M{} {}V{}", num(sx), num(y + 8.0), num(y + h - 8.0));
@@ -565,12 +820,25 @@ fn outline(kind: NodeKind, r: &Rect) -> String {
     }
 }
 
-fn draw_node(out: &mut String, kind: NodeKind, r: &Rect, lines: &[String], sub: Option<&str>, replicas: u32, new: bool) {
+fn draw_node(
+    out: &mut String,
+    kind: NodeKind,
+    r: &Rect,
+    lines: &[String],
+    sub: Option<&str>,
+    replicas: u32,
+    new: bool,
+) {
     let shape = outline(kind, r);
     if replicas > 1 {
         for k in [2.0f32, 1.0] {
             let d = STACK_OFFSET * k;
-            let _ = writeln!(out, "<g transform=\"translate({} -{})\">{shape}</g>", num(d), num(d));
+            let _ = writeln!(
+                out,
+                "<g transform=\"translate({} -{})\">{shape}</g>",
+                num(d),
+                num(d)
+            );
         }
     }
     let _ = writeln!(out, "{shape}");
@@ -586,36 +854,84 @@ fn draw_node(out: &mut String, kind: NodeKind, r: &Rect, lines: &[String], sub: 
         }
     } else {
         let g = glyph(kind);
-        let _ = writeln!(out, "<path class=\"ds-gl\" d=\"{g}\" transform=\"translate({} {})\"/>", num(r.x + 12.0), num(r.y + r.h / 2.0 - 8.0));
+        let _ = writeln!(
+            out,
+            "<path class=\"ds-gl\" d=\"{g}\" transform=\"translate({} {})\"/>",
+            num(r.x + 12.0),
+            num(r.y + r.h / 2.0 - 8.0)
+        );
         let label = lines.first().map_or("", String::as_str);
         let tx = num(r.x + TEXT_LEFT);
         match sub {
             Some(sub) => {
-                let _ = writeln!(out, "<text class=\"ds-t\" x=\"{tx}\" y=\"{}\">{}</text>", num(r.y + r.h / 2.0 - 1.5), esc(label));
-                let _ = writeln!(out, "<text class=\"ds-u\" x=\"{tx}\" y=\"{}\">{}</text>", num(r.y + r.h / 2.0 + SUB_PX + 2.0), esc(sub));
+                let _ = writeln!(
+                    out,
+                    "<text class=\"ds-t\" x=\"{tx}\" y=\"{}\">{}</text>",
+                    num(r.y + r.h / 2.0 - 1.5),
+                    esc(label)
+                );
+                let _ = writeln!(
+                    out,
+                    "<text class=\"ds-u\" x=\"{tx}\" y=\"{}\">{}</text>",
+                    num(r.y + r.h / 2.0 + SUB_PX + 2.0),
+                    esc(sub)
+                );
             }
             None => {
-                let _ = writeln!(out, "<text class=\"ds-t\" x=\"{tx}\" y=\"{}\">{}</text>", num(r.y + r.h / 2.0 + NAME_PX * 0.36), esc(label));
+                let _ = writeln!(
+                    out,
+                    "<text class=\"ds-t\" x=\"{tx}\" y=\"{}\">{}</text>",
+                    num(r.y + r.h / 2.0 + NAME_PX * 0.36),
+                    esc(label)
+                );
             }
         }
     }
     if replicas > 1 {
         // The count follows the name on its line, so it never hides other text.
         let label = lines.first().map_or("", String::as_str);
-        let x = r.x + TEXT_LEFT + super::font::width(label, NAME_PX, super::font::Weight::Semibold) + REPLICA_GAP;
-        let y = if sub.is_some() { r.y + r.h / 2.0 - 1.5 } else { r.y + r.h / 2.0 + NAME_PX * 0.36 };
-        let _ = writeln!(out, "<text class=\"ds-u ds-rp\" x=\"{}\" y=\"{}\">×{replicas}</text>", num(x), num(y));
+        let x = r.x
+            + TEXT_LEFT
+            + super::font::width(label, NAME_PX, super::font::Weight::Semibold)
+            + REPLICA_GAP;
+        let y = if sub.is_some() {
+            r.y + r.h / 2.0 - 1.5
+        } else {
+            r.y + r.h / 2.0 + NAME_PX * 0.36
+        };
+        let _ = writeln!(
+            out,
+            "<text class=\"ds-u ds-rp\" x=\"{}\" y=\"{}\">×{replicas}</text>",
+            num(x),
+            num(y)
+        );
     }
     if new {
-        let stack = if replicas > 1 { STACK_OFFSET * 2.0 } else { 0.0 };
-        let halo = Rect { x: r.x - 4.0, y: r.y - 4.0 - stack, w: r.w + 8.0 + stack, h: r.h + 8.0 + stack };
-        let _ = writeln!(out, "<rect class=\"ds-hl\" {} rx=\"11\"/>", rect_attrs(&halo));
+        let stack = if replicas > 1 {
+            STACK_OFFSET * 2.0
+        } else {
+            0.0
+        };
+        let halo = Rect {
+            x: r.x - 4.0,
+            y: r.y - 4.0 - stack,
+            w: r.w + 8.0 + stack,
+            h: r.h + 8.0 + stack,
+        };
+        let _ = writeln!(
+            out,
+            "<rect class=\"ds-hl\" {} rx=\"11\"/>",
+            rect_attrs(&halo)
+        );
         let bx = r.x + 8.0;
         let by = r.y - 4.0 - stack - 7.0;
         let _ = writeln!(
             out,
             "<rect class=\"ds-hb\" x=\"{}\" y=\"{}\" width=\"30\" height=\"14\" rx=\"7\"/><text class=\"ds-ht\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">NEW</text>",
-            num(bx), num(by), num(bx + 15.0), num(by + 10.3)
+            num(bx),
+            num(by),
+            num(bx + 15.0),
+            num(by + 10.3)
         );
     }
 }

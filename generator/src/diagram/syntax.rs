@@ -265,7 +265,12 @@ pub fn parse(file: &str, source: &str) -> (File, Vec<Diagnostic>) {
         if tokens.is_empty() {
             continue;
         }
-        let mut parser = LineParser { tokens: &tokens, pos: 0, line_end: start + line.trim_end().len(), partial: None };
+        let mut parser = LineParser {
+            tokens: &tokens,
+            pos: 0,
+            line_end: start + line.trim_end().len(),
+            partial: None,
+        };
         let span = tokens[0].span.start..tokens[tokens.len() - 1].span.end;
         match parser.statement() {
             Ok(kind) => statements.push(Stmt { span, kind }),
@@ -284,8 +289,17 @@ pub fn parse(file: &str, source: &str) -> (File, Vec<Diagnostic>) {
 
 /// The words with a fixed meaning at the start of a line.
 pub const KEYWORDS: &[&str] = &[
-    "diagram", "timeline", "stage", "caption", "remove", "change", "event", "crash", "recover",
-    "period", "partition",
+    "diagram",
+    "timeline",
+    "stage",
+    "caption",
+    "remove",
+    "change",
+    "event",
+    "crash",
+    "recover",
+    "period",
+    "partition",
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -336,7 +350,11 @@ struct Error {
 
 impl Error {
     fn new(span: Range<usize>, message: impl Into<String>) -> Self {
-        Error { span, message: message.into(), hint: None }
+        Error {
+            span,
+            message: message.into(),
+            hint: None,
+        }
     }
 
     fn hint(mut self, hint: impl Into<String>) -> Self {
@@ -405,7 +423,11 @@ fn lex_line_recovering(line: &str, base: usize) -> (Vec<Token>, Option<Error>) {
                         }
                     }
                 }
-                let len = if unterminated.is_some() { j - i } else { j + 1 - i };
+                let len = if unterminated.is_some() {
+                    j - i
+                } else {
+                    j + 1 - i
+                };
                 (Tok::Str(text), len)
             }
             '-' if at(i + 1) == Some('>') => (Tok::Arrow(Arrow::Sync), 2),
@@ -441,16 +463,21 @@ fn lex_line_recovering(line: &str, base: usize) -> (Vec<Token>, Option<Error>) {
                 let mut j = i;
                 // A `-` joins words (`url-store`) unless it starts an arrow.
                 while at(j).is_some_and(|c| {
-                    is_ident_char(c) || (c == '-' && at(j + 1).is_some_and(|n| n != '>' && is_ident_char(n)))
+                    is_ident_char(c)
+                        || (c == '-' && at(j + 1).is_some_and(|n| n != '>' && is_ident_char(n)))
                 }) {
                     j += 1;
                 }
-                let text = line[chars[i].0..chars.get(j).map_or(line.len(), |&(p, _)| p)].to_string();
+                let text =
+                    line[chars[i].0..chars.get(j).map_or(line.len(), |&(p, _)| p)].to_string();
                 (Tok::Ident(text), j - i)
             }
             '“' | '”' => {
-                let error = Error::new(start..start + c.len_utf8(), "typographic quote outside a string")
-                    .hint("strings use straight double quotes: \"like this\"");
+                let error = Error::new(
+                    start..start + c.len_utf8(),
+                    "typographic quote outside a string",
+                )
+                .hint("strings use straight double quotes: \"like this\"");
                 return (tokens, Some(error));
             }
             other => {
@@ -459,7 +486,10 @@ fn lex_line_recovering(line: &str, base: usize) -> (Vec<Token>, Option<Error>) {
                 return (tokens, Some(error));
             }
         };
-        tokens.push(Token { tok, span: start..pos(i + len) });
+        tokens.push(Token {
+            tok,
+            span: start..pos(i + len),
+        });
         i += len;
     }
     (tokens, unterminated)
@@ -485,13 +515,21 @@ impl LineParser<'_> {
     }
 
     fn span(&self) -> Range<usize> {
-        self.tokens.get(self.pos).map_or(self.line_end..self.line_end, |t| t.span.clone())
+        self.tokens
+            .get(self.pos)
+            .map_or(self.line_end..self.line_end, |t| t.span.clone())
     }
 
     fn unexpected(&self, expected: &str) -> Error {
         match self.peek() {
-            Some(tok) => Error::new(self.span(), format!("expected {expected}, found {}", tok.describe())),
-            None => Error::new(self.line_end..self.line_end, format!("expected {expected} at the end of the line")),
+            Some(tok) => Error::new(
+                self.span(),
+                format!("expected {expected}, found {}", tok.describe()),
+            ),
+            None => Error::new(
+                self.line_end..self.line_end,
+                format!("expected {expected} at the end of the line"),
+            ),
         }
     }
 
@@ -513,7 +551,11 @@ impl LineParser<'_> {
                 let value = *value;
                 let span = self.span();
                 self.pos += 1;
-                Ok(Number { value, start: span.start, end: span.end })
+                Ok(Number {
+                    value,
+                    start: span.start,
+                    end: span.end,
+                })
             }
             _ => Err(self.unexpected(what)),
         }
@@ -538,9 +580,13 @@ impl LineParser<'_> {
     fn end(&self) -> Parse<()> {
         match self.peek() {
             None => Ok(()),
-            Some(Tok::Str(_)) => Err(Error::new(self.span(), "unexpected extra string")
-                .hint("a statement takes one label; put further detail in `sub \"…\"` or in the caption")),
-            Some(tok) => Err(Error::new(self.span(), format!("unexpected {} after the statement", tok.describe()))),
+            Some(Tok::Str(_)) => Err(Error::new(self.span(), "unexpected extra string").hint(
+                "a statement takes one label; put further detail in `sub \"…\"` or in the caption",
+            )),
+            Some(tok) => Err(Error::new(
+                self.span(),
+                format!("unexpected {} after the statement", tok.describe()),
+            )),
         }
     }
 
@@ -578,7 +624,9 @@ impl LineParser<'_> {
             }
             "remove" => {
                 self.pos += 1;
-                StmtKind::Remove { target: self.target()? }
+                StmtKind::Remove {
+                    target: self.target()?,
+                }
             }
             "change" => {
                 self.pos += 1;
@@ -586,18 +634,30 @@ impl LineParser<'_> {
                 let label = self.optional_text();
                 let (attrs, members) = self.attrs()?;
                 if let Some(members) = members {
-                    let span = members.first().map_or(self.line_end..self.line_end, |m| m.span.clone());
+                    let span = members
+                        .first()
+                        .map_or(self.line_end..self.line_end, |m| m.span.clone());
                     return Err(Error::new(span, "`change` cannot change a group's members")
                         .hint("add the node to the group where the group is declared"));
                 }
-                StmtKind::Change { target, label, attrs }
+                StmtKind::Change {
+                    target,
+                    label,
+                    attrs,
+                }
             }
             "event" | "crash" | "recover" => {
                 let keyword = self.name("a keyword")?;
                 let at = self.endpoint()?;
                 if at.time.is_none() {
-                    return Err(Error::new(at.name.span.clone(), format!("`{}` needs a time", keyword.text))
-                        .hint(format!("write the lane and the time, for example `{} {}@3`", keyword.text, at.name.text)));
+                    return Err(Error::new(
+                        at.name.span.clone(),
+                        format!("`{}` needs a time", keyword.text),
+                    )
+                    .hint(format!(
+                        "write the lane and the time, for example `{} {}@3`",
+                        keyword.text, at.name.text
+                    )));
                 }
                 let label = self.optional_text();
                 StmtKind::Mark { keyword, at, label }
@@ -607,19 +667,32 @@ impl LineParser<'_> {
                 let lane = self.name("a lane")?;
                 let (from, to) = self.time_range(&lane.text)?;
                 let label = self.optional_text();
-                StmtKind::Period { lane, from, to, label }
+                StmtKind::Period {
+                    lane,
+                    from,
+                    to,
+                    label,
+                }
             }
             "partition" => {
                 self.pos += 1;
                 let left = self.name("a lane")?;
                 if self.peek() != Some(&Tok::Bar) {
-                    return Err(self.unexpected("`|` between the two lanes the partition separates"));
+                    return Err(
+                        self.unexpected("`|` between the two lanes the partition separates")
+                    );
                 }
                 self.pos += 1;
                 let right = self.name("a lane")?;
                 let (from, to) = self.time_range("")?;
                 let label = self.optional_text();
-                StmtKind::Partition { left, right, from, to, label }
+                StmtKind::Partition {
+                    left,
+                    right,
+                    from,
+                    to,
+                    label,
+                }
             }
             _ => {
                 let kind = self.name("a kind")?;
@@ -627,7 +700,10 @@ impl LineParser<'_> {
                     Some(Tok::Ident(_)) => self.name("an id")?,
                     Some(Tok::Str(_)) => {
                         return Err(Error::new(self.span(), "expected an id before the label")
-                            .hint(format!("give the element a short id: `{} my-id \"Label\"`", kind.text)));
+                            .hint(format!(
+                                "give the element a short id: `{} my-id \"Label\"`",
+                                kind.text
+                            )));
                     }
                     _ => return Err(self.unexpected("an id")),
                 };
@@ -640,7 +716,13 @@ impl LineParser<'_> {
                     members: None,
                 });
                 let (attrs, members) = self.attrs()?;
-                StmtKind::Declare { kind, id, label, attrs, members }
+                StmtKind::Declare {
+                    kind,
+                    id,
+                    label,
+                    attrs,
+                    members,
+                }
             }
         };
         self.end()?;
@@ -649,8 +731,14 @@ impl LineParser<'_> {
 
     fn time_range(&mut self, lane: &str) -> Parse<(Number, Number)> {
         if self.peek() != Some(&Tok::At) {
-            let example = if lane.is_empty() { "@4..9".to_string() } else { format!("{lane}@4..9") };
-            return Err(self.unexpected("`@` and a time range").hint(format!("for example `{example}`")));
+            let example = if lane.is_empty() {
+                "@4..9".to_string()
+            } else {
+                format!("{lane}@4..9")
+            };
+            return Err(self
+                .unexpected("`@` and a time range")
+                .hint(format!("for example `{example}`")));
         }
         self.pos += 1;
         let from = self.number("a start time")?;
@@ -704,13 +792,24 @@ impl LineParser<'_> {
         let to = match self.peek() {
             Some(Tok::Ident(_)) => self.endpoint()?,
             _ => {
-                return Err(self.unexpected("the node the arrow points to")
-                    .hint(format!("write both ends: `{} {} other`", from.name.text, arrow.symbol())));
+                return Err(self
+                    .unexpected("the node the arrow points to")
+                    .hint(format!(
+                        "write both ends: `{} {} other`",
+                        from.name.text,
+                        arrow.symbol()
+                    )));
             }
         };
         let label = self.optional_text();
         self.end()?;
-        Ok(StmtKind::Edge { from, arrow, arrow_span, to, label })
+        Ok(StmtKind::Edge {
+            from,
+            arrow,
+            arrow_span,
+            to,
+            label,
+        })
     }
 
     /// Reads properties up to the end of the line.
@@ -726,13 +825,23 @@ impl LineParser<'_> {
                 }
                 Tok::Ident(word) if word == "at" => {
                     self.pos += 1;
-                    let column = self.number("a column number").map_err(|e| e.hint("pins are `at column,row`, for example `at 2,1`"))?;
+                    let column = self
+                        .number("a column number")
+                        .map_err(|e| e.hint("pins are `at column,row`, for example `at 2,1`"))?;
                     if self.peek() != Some(&Tok::Comma) {
-                        return Err(self.unexpected("`,` and a row number").hint("pins are `at column,row`, for example `at 2,1`"));
+                        return Err(self
+                            .unexpected("`,` and a row number")
+                            .hint("pins are `at column,row`, for example `at 2,1`"));
                     }
                     self.pos += 1;
-                    let row = self.number("a row number").map_err(|e| e.hint("pins are `at column,row`, for example `at 2,1`"))?;
-                    attrs.push(Attr::Pin { column, row, span: start..row.end });
+                    let row = self
+                        .number("a row number")
+                        .map_err(|e| e.hint("pins are `at column,row`, for example `at 2,1`"))?;
+                    attrs.push(Attr::Pin {
+                        column,
+                        row,
+                        span: start..row.end,
+                    });
                 }
                 Tok::Ident(word) if word == "on" => {
                     self.pos += 1;
@@ -741,20 +850,35 @@ impl LineParser<'_> {
                 Tok::Ident(word) if word == "x" => {
                     self.pos += 1;
                     let count = self.number("a replica count after `x`")?;
-                    attrs.push(Attr::Replicas { count, span: start..count.end });
+                    attrs.push(Attr::Replicas {
+                        count,
+                        span: start..count.end,
+                    });
                 }
                 Tok::Ident(word)
-                    if word.len() > 1 && word.starts_with('x') && word[1..].bytes().all(|b| b.is_ascii_digit()) =>
+                    if word.len() > 1
+                        && word.starts_with('x')
+                        && word[1..].bytes().all(|b| b.is_ascii_digit()) =>
                 {
                     let span = self.span();
                     self.pos += 1;
                     let value = word[1..].parse::<f64>().unwrap_or(f64::MAX);
-                    attrs.push(Attr::Replicas { count: Number { value, start: span.start + 1, end: span.end }, span });
+                    attrs.push(Attr::Replicas {
+                        count: Number {
+                            value,
+                            start: span.start + 1,
+                            end: span.end,
+                        },
+                        span,
+                    });
                 }
                 Tok::Times => {
                     self.pos += 1;
                     let count = self.number("a replica count after `×`")?;
-                    attrs.push(Attr::Replicas { count, span: start..count.end });
+                    attrs.push(Attr::Replicas {
+                        count,
+                        span: start..count.end,
+                    });
                 }
                 Tok::LBrace => {
                     self.pos += 1;
@@ -781,12 +905,22 @@ impl LineParser<'_> {
                         .hint("the label comes right after the id; a second line of text goes in `sub \"…\"`"));
                 }
                 Tok::Ident(word) => {
-                    let hint = crate::diagnostic::closest(&word, ["sub", "at", "on"])
-                        .map_or_else(|| "properties are `sub \"…\"`, `×3`, `at column,row` and `on id`".to_string(), |s| format!("did you mean `{s}`?"));
-                    return Err(Error::new(self.span(), format!("unknown property `{word}`")).hint(hint));
+                    let hint = crate::diagnostic::closest(&word, ["sub", "at", "on"]).map_or_else(
+                        || {
+                            "properties are `sub \"…\"`, `×3`, `at column,row` and `on id`"
+                                .to_string()
+                        },
+                        |s| format!("did you mean `{s}`?"),
+                    );
+                    return Err(
+                        Error::new(self.span(), format!("unknown property `{word}`")).hint(hint),
+                    );
                 }
                 other => {
-                    return Err(Error::new(self.span(), format!("unexpected {}", other.describe())));
+                    return Err(Error::new(
+                        self.span(),
+                        format!("unexpected {}", other.describe()),
+                    ));
                 }
             }
         }
@@ -806,19 +940,44 @@ mod tests {
 
     #[test]
     fn reads_declarations_edges_and_comments() {
-        let file = parse_ok("service api \"API\" sub \"stateless\" ×3 at 2,1 # comment\napi -> db \"read\"\n");
+        let file = parse_ok(
+            "service api \"API\" sub \"stateless\" ×3 at 2,1 # comment\napi -> db \"read\"\n",
+        );
         assert_eq!(file.statements.len(), 2);
-        let StmtKind::Declare { kind, id, label, attrs, .. } = &file.statements[0].kind else { panic!() };
+        let StmtKind::Declare {
+            kind,
+            id,
+            label,
+            attrs,
+            ..
+        } = &file.statements[0].kind
+        else {
+            panic!()
+        };
         assert_eq!((kind.text.as_str(), id.text.as_str()), ("service", "api"));
         assert_eq!(label.as_ref().map(|l| l.text.as_str()), Some("API"));
         assert_eq!(attrs.len(), 3);
-        assert!(matches!(file.statements[1].kind, StmtKind::Edge { arrow: Arrow::Sync, .. }));
+        assert!(matches!(
+            file.statements[1].kind,
+            StmtKind::Edge {
+                arrow: Arrow::Sync,
+                ..
+            }
+        ));
     }
 
     #[test]
     fn reads_timeline_statements() {
-        let file = parse_ok("s1@2 -x s3@2.5 \"vote\"\nperiod s1@0..4 \"timer\"\npartition s2 | s3 @1..3\ncrash s4@2\n");
-        assert!(matches!(file.statements[0].kind, StmtKind::Edge { arrow: Arrow::Lost, .. }));
+        let file = parse_ok(
+            "s1@2 -x s3@2.5 \"vote\"\nperiod s1@0..4 \"timer\"\npartition s2 | s3 @1..3\ncrash s4@2\n",
+        );
+        assert!(matches!(
+            file.statements[0].kind,
+            StmtKind::Edge {
+                arrow: Arrow::Lost,
+                ..
+            }
+        ));
         assert_eq!(file.statements.len(), 4);
     }
 
@@ -832,7 +991,12 @@ mod tests {
     #[test]
     fn hyphenated_ids_do_not_eat_arrows() {
         let file = parse_ok("url-store->api\n");
-        let StmtKind::Edge { from, to, .. } = &file.statements[0].kind else { panic!() };
-        assert_eq!((from.name.text.as_str(), to.name.text.as_str()), ("url-store", "api"));
+        let StmtKind::Edge { from, to, .. } = &file.statements[0].kind else {
+            panic!()
+        };
+        assert_eq!(
+            (from.name.text.as_str(), to.name.text.as_str()),
+            ("url-store", "api")
+        );
     }
 }

@@ -50,7 +50,8 @@ fn load(opts: &BuildOptions) -> Result<(MDBook, preprocess::SharedReport)> {
         book.config.build.build_dir = dest.clone();
     }
     if let Some(endpoint) = &opts.live_reload {
-        book.config.set("output.html.live-reload-endpoint", endpoint)?;
+        book.config
+            .set("output.html.live-reload-endpoint", endpoint)?;
     }
     let preprocessor = DsPreprocessor::new();
     let report = preprocessor.report_handle();
@@ -67,7 +68,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildOutcome> {
     book.build()?;
     let dest = book.build_dir_for("html");
     let report = report.lock().map(|r| r.clone()).unwrap_or_default();
-    Ok(BuildOutcome { dest, report, elapsed: started.elapsed() })
+    Ok(BuildOutcome {
+        dest,
+        report,
+        elapsed: started.elapsed(),
+    })
 }
 
 /// Runs every validation of the build without touching the output folder: the book is
@@ -75,9 +80,16 @@ pub fn build(opts: &BuildOptions) -> Result<BuildOutcome> {
 /// the folder is removed.
 pub fn check(book_root: &Path) -> Result<(BuildOutcome, crate::audit::Audit)> {
     let scratch = std::env::temp_dir().join(format!("dsbook-check-{}", std::process::id()));
-    let opts = BuildOptions { book_root: book_root.to_owned(), dest: Some(scratch.clone()), live_reload: None };
+    let opts = BuildOptions {
+        book_root: book_root.to_owned(),
+        dest: Some(scratch.clone()),
+        live_reload: None,
+    };
     let outcome = build(&opts);
-    let audit = outcome.as_ref().ok().map(|o| crate::audit::audit_dir(&o.dest));
+    let audit = outcome
+        .as_ref()
+        .ok()
+        .map(|o| crate::audit::audit_dir(&o.dest));
     let _ = std::fs::remove_dir_all(&scratch);
     let outcome = outcome?;
     Ok((outcome, audit.transpose()?.unwrap_or_default()))

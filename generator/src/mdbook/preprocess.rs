@@ -102,12 +102,17 @@ impl Preprocessor for DsPreprocessor {
     }
 
     fn run(&self, ctx: &PreprocessorContext, book: Book) -> Result<Book> {
-        let config: Config = ctx.config.get(&format!("preprocessor.{NAME}"))?.unwrap_or_default();
+        let config: Config = ctx
+            .config
+            .get(&format!("preprocessor.{NAME}"))?
+            .unwrap_or_default();
         let mut run = Run::new(ctx, config)?;
         let book = run.process(book);
         run.load_missing_texts(&ctx.root);
-        let (errors, warnings): (Vec<_>, Vec<_>) =
-            run.diagnostics.iter().partition(|d| d.severity == Severity::Error);
+        let (errors, warnings): (Vec<_>, Vec<_>) = run
+            .diagnostics
+            .iter()
+            .partition(|d| d.severity == Severity::Error);
         let render = |d: &Diagnostic| {
             let text = run.files.get(&d.file).map_or("", String::as_str);
             d.render(text)
@@ -157,7 +162,10 @@ impl Run {
         let base = ctx.root.parent().map(Path::to_path_buf).unwrap_or_default();
         let display = |p: &Path| {
             let p = normalize(p);
-            p.strip_prefix(&base).unwrap_or(&p).to_string_lossy().replace('\\', "/")
+            p.strip_prefix(&base)
+                .unwrap_or(&p)
+                .to_string_lossy()
+                .replace('\\', "/")
         };
         let src_dir = ctx.root.join(&ctx.config.book.src);
         let mut run = Run {
@@ -175,24 +183,30 @@ impl Run {
         };
         if let Some(snippets) = config.snippets {
             let dir = ctx.root.join(snippets);
-            let (library, diags) = Library::load(&dir)
-                .map_err(|e| anyhow::anyhow!("cannot read the snippets crate at {}: {e}", dir.display()))?;
+            let (library, diags) = Library::load(&dir).map_err(|e| {
+                anyhow::anyhow!("cannot read the snippets crate at {}: {e}", dir.display())
+            })?;
             run.diagnostics.extend(diags);
             run.report.snippet_items = library.len();
             run.library = Some(library);
             let repo: Option<String> = ctx.config.get("output.html.git-repository-url")?;
-            run.repo_url = repo.map(|r| format!("{}/blob/main", r.trim_end_matches('/'))).unwrap_or_default();
+            run.repo_url = repo
+                .map(|r| format!("{}/blob/main", r.trim_end_matches('/')))
+                .unwrap_or_default();
         }
         if let Some(dir) = config.diagrams {
             run.diagrams_configured = true;
             run.load_diagrams(&ctx.root.join(dir), &display);
         }
-        let Some(catalog_path) = config.catalog else { return Ok(run) };
+        let Some(catalog_path) = config.catalog else {
+            return Ok(run);
+        };
 
         let catalog_path = ctx.root.join(catalog_path);
         let catalog_file = display(&catalog_path);
-        let text = std::fs::read_to_string(&catalog_path)
-            .map_err(|e| anyhow::anyhow!("cannot read the catalogue {}: {e}", catalog_path.display()))?;
+        let text = std::fs::read_to_string(&catalog_path).map_err(|e| {
+            anyhow::anyhow!("cannot read the catalogue {}: {e}", catalog_path.display())
+        })?;
         let (catalog, diags) = catalog::parse(&catalog_file, &text);
         run.diagnostics.extend(diags);
 
@@ -216,11 +230,16 @@ impl Run {
             run.report.published = catalog.pieces.iter().filter(|p| p.is_published()).count();
             let theme = theme_dir(ctx);
             let read = |name: &str| {
-                std::fs::read_to_string(theme.join(name))
-                    .map_err(|e| anyhow::anyhow!("cannot read template {}: {e}", theme.join(name).display()))
+                std::fs::read_to_string(theme.join(name)).map_err(|e| {
+                    anyhow::anyhow!("cannot read template {}: {e}", theme.join(name).display())
+                })
             };
-            let templates =
-                Templates { hub: read("hub.hbs")?, tags: read("tags.hbs")?, tag: read("tag.hbs")?, card: read("card.hbs")? };
+            let templates = Templates {
+                hub: read("hub.hbs")?,
+                tags: read("tags.hbs")?,
+                tag: read("tag.hbs")?,
+                card: read("card.hbs")?,
+            };
             run.hub = Some(Hub::new(&templates).map_err(anyhow::Error::msg)?);
         }
         run.files.insert(catalog_file, text);
@@ -233,9 +252,18 @@ impl Run {
     /// Compiles every `.dsd` file of the diagrams folder, so a broken diagram fails the
     /// build even before a chapter shows it.
     fn load_diagrams(&mut self, dir: &Path, display: &dyn Fn(&Path) -> String) {
-        let files = walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().filter_map(Result::ok);
+        let files = walkdir::WalkDir::new(dir)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok);
         for entry in files.filter(|e| e.path().extension().is_some_and(|x| x == "dsd")) {
-            let Some(id) = entry.path().file_stem().map(|s| s.to_string_lossy().into_owned()) else { continue };
+            let Some(id) = entry
+                .path()
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+            else {
+                continue;
+            };
             let file = display(entry.path());
             let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
             let compiled = diagram::compile(&file, &text);
@@ -270,14 +298,21 @@ impl Run {
     }
 
     fn chapter(&mut self, chapter: &mut Chapter) {
-        let Some(path) = chapter.path.as_ref().map(|p| p.to_string_lossy().replace('\\', "/")) else { return };
+        let Some(path) = chapter
+            .path
+            .as_ref()
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+        else {
+            return;
+        };
         self.report.chapters += 1;
         let file = format!("{}/{path}", self.src_display);
         let text = std::mem::take(&mut chapter.content);
 
         let (meta, body_start) = match &self.catalog {
             Some(catalog) => {
-                let (meta, start, diags) = frontmatter::parse(&file, &path, &text, &chapter.name, catalog);
+                let (meta, start, diags) =
+                    frontmatter::parse(&file, &path, &text, &chapter.name, catalog);
                 self.diagnostics.extend(diags);
                 (meta, start)
             }
@@ -291,18 +326,37 @@ impl Run {
             .count();
 
         let mut edits = Vec::new();
-        for (n, fence) in directive::fences(&text).into_iter().filter(|f| f.info.trim() == "diagram").enumerate() {
+        for (n, fence) in directive::fences(&text)
+            .into_iter()
+            .filter(|f| f.info.trim() == "diagram")
+            .enumerate()
+        {
             let source = &text[fence.body.clone()];
             let compiled = diagram::compile(&file, source);
-            self.diagnostics.extend(compiled.diagnostics.into_iter().map(|d| d.shifted(fence.body.start)));
+            self.diagnostics.extend(
+                compiled
+                    .diagnostics
+                    .into_iter()
+                    .map(|d| d.shifted(fence.body.start)),
+            );
             if let Some(d) = compiled.diagram {
-                let id = format!("{}-{}", path.trim_end_matches(".md").replace(['/', '.'], "-"), n + 1);
+                let id = format!(
+                    "{}-{}",
+                    path.trim_end_matches(".md").replace(['/', '.'], "-"),
+                    n + 1
+                );
                 edits.push((fence.span, figure::example(&d, &id, source)));
                 self.report.figures += 1;
             }
         }
-        let mut state = Stepping { placed: None, next: 1 };
-        for d in directive::find(&text).into_iter().filter(|d| d.span.start >= body_start) {
+        let mut state = Stepping {
+            placed: None,
+            next: 1,
+        };
+        for d in directive::find(&text)
+            .into_iter()
+            .filter(|d| d.span.start >= body_start)
+        {
             match self.expand(&d, &path, &file, &mut state) {
                 Ok(html) => {
                     self.report.directives += 1;
@@ -313,20 +367,32 @@ impl Run {
             }
         }
         if let Some(placed) = state.placed.as_ref().filter(|p| !p.broken)
-            && state.next <= placed.count {
-                let missing = if state.next == placed.count {
-                    format!("stage {}", placed.count)
-                } else {
-                    format!("stages {} to {}", state.next, placed.count)
-                };
-                self.diagnostics.push(
-                    Diagnostic::error(&file, placed.span.clone(), format!("{missing} of `{}` explained nowhere", placed.id))
-                        .with_hint(format!("put `{{{{#stage {}}}}}` under the heading of the section that explains it", state.next)),
-                );
-            }
+            && state.next <= placed.count
+        {
+            let missing = if state.next == placed.count {
+                format!("stage {}", placed.count)
+            } else {
+                format!("stages {} to {}", state.next, placed.count)
+            };
+            self.diagnostics.push(
+                Diagnostic::error(
+                    &file,
+                    placed.span.clone(),
+                    format!("{missing} of `{}` explained nowhere", placed.id),
+                )
+                .with_hint(format!(
+                    "put `{{{{#stage {}}}}}` under the heading of the section that explains it",
+                    state.next
+                )),
+            );
+        }
         let body = directive::splice(&text[body_start..], shift_edits(edits, body_start));
         let meta = meta.map(|mut m| {
-            m.diagram = state.placed.as_ref().filter(|p| !p.broken).map(|p| p.id.clone());
+            m.diagram = state
+                .placed
+                .as_ref()
+                .filter(|p| !p.broken)
+                .map(|p| p.id.clone());
             m
         });
         chapter.content = match meta {
@@ -336,81 +402,163 @@ impl Run {
         self.files.insert(file, text);
     }
 
-    fn expand(&mut self, d: &directive::Directive, path: &str, file: &str, state: &mut Stepping) -> Result<String, Diagnostic> {
+    fn expand(
+        &mut self,
+        d: &directive::Directive,
+        path: &str,
+        file: &str,
+        state: &mut Stepping,
+    ) -> Result<String, Diagnostic> {
         if self.catalog_broken && matches!(d.name.as_str(), "hub" | "tags") {
             return Ok(String::new());
         }
         let need_catalog = || {
-            Diagnostic::error(file, d.span.clone(), format!("`{{{{#{}}}}}` needs the catalogue", d.name))
-                .with_hint(format!("set `catalog = \"catalog.toml\"` in [preprocessor.{NAME}] of book.toml"))
+            Diagnostic::error(
+                file,
+                d.span.clone(),
+                format!("`{{{{#{}}}}}` needs the catalogue", d.name),
+            )
+            .with_hint(format!(
+                "set `catalog = \"catalog.toml\"` in [preprocessor.{NAME}] of book.toml"
+            ))
         };
         match d.name.as_str() {
             "hub" => {
                 if path.contains('/') {
-                    return Err(Diagnostic::error(file, d.span.clone(), "the hub must be on a page at the root of the book")
-                        .with_hint("put `{{#hub}}` in book/src/index.md"));
+                    return Err(Diagnostic::error(
+                        file,
+                        d.span.clone(),
+                        "the hub must be on a page at the root of the book",
+                    )
+                    .with_hint("put `{{#hub}}` in book/src/index.md"));
                 }
-                let (Some(hub), Some(catalog)) = (&self.hub, &self.catalog) else { return Err(need_catalog()) };
-                hub.hub(catalog).map_err(|e| Diagnostic::error(file, d.span.clone(), e))
+                let (Some(hub), Some(catalog)) = (&self.hub, &self.catalog) else {
+                    return Err(need_catalog());
+                };
+                hub.hub(catalog)
+                    .map_err(|e| Diagnostic::error(file, d.span.clone(), e))
             }
             "tags" => {
                 if path != "tags/index.md" {
-                    return Err(Diagnostic::error(file, d.span.clone(), "the tag list belongs on tags/index.md")
-                        .with_hint("move `{{#tags}}` to book/src/tags/index.md"));
+                    return Err(Diagnostic::error(
+                        file,
+                        d.span.clone(),
+                        "the tag list belongs on tags/index.md",
+                    )
+                    .with_hint("move `{{#tags}}` to book/src/tags/index.md"));
                 }
-                let (Some(hub), Some(catalog)) = (&self.hub, &self.catalog) else { return Err(need_catalog()) };
-                hub.tag_index(catalog).map_err(|e| Diagnostic::error(file, d.span.clone(), e))
+                let (Some(hub), Some(catalog)) = (&self.hub, &self.catalog) else {
+                    return Err(need_catalog());
+                };
+                hub.tag_index(catalog)
+                    .map_err(|e| Diagnostic::error(file, d.span.clone(), e))
             }
             "diagram" => {
                 if !self.diagrams_configured {
-                    return Err(Diagnostic::error(file, d.span.clone(), "`{{#diagram}}` needs the diagrams folder")
-                        .with_hint(format!("set `diagrams = \"<path>\"` in [preprocessor.{NAME}] of book.toml")));
+                    return Err(Diagnostic::error(
+                        file,
+                        d.span.clone(),
+                        "`{{#diagram}}` needs the diagrams folder",
+                    )
+                    .with_hint(format!(
+                        "set `diagrams = \"<path>\"` in [preprocessor.{NAME}] of book.toml"
+                    )));
                 }
                 if let Some(placed) = &state.placed {
-                    return Err(Diagnostic::error(file, d.span.clone(), "a chapter places one staged diagram")
-                        .with_hint(format!("`{}` is placed above; show other figures in ```diagram blocks", placed.id)));
+                    return Err(Diagnostic::error(
+                        file,
+                        d.span.clone(),
+                        "a chapter places one staged diagram",
+                    )
+                    .with_hint(format!(
+                        "`{}` is placed above; show other figures in ```diagram blocks",
+                        placed.id
+                    )));
                 }
                 let id = d.args.as_str();
                 let Some(diagram) = self.diagrams.get(id) else {
                     let ids = self.diagrams.keys().map(String::as_str);
                     let hint = match closest(id, ids) {
                         Some(near) => format!("did you mean `{near}`?"),
-                        None => format!("add diagrams/{id}.dsd; the file name without .dsd is the id"),
+                        None => {
+                            format!("add diagrams/{id}.dsd; the file name without .dsd is the id")
+                        }
                     };
                     // A diagram that exists but failed to compile has its own errors already;
                     // its stage markers stay quiet too.
-                    if self.files.keys().any(|f| f.ends_with(&format!("/{id}.dsd"))) {
-                        state.placed = Some(Placed { id: id.to_owned(), count: 0, span: d.span.clone(), broken: true });
+                    if self
+                        .files
+                        .keys()
+                        .any(|f| f.ends_with(&format!("/{id}.dsd")))
+                    {
+                        state.placed = Some(Placed {
+                            id: id.to_owned(),
+                            count: 0,
+                            span: d.span.clone(),
+                            broken: true,
+                        });
                         return Ok(String::new());
                     }
-                    return Err(Diagnostic::error(file, d.args_span.clone(), format!("no diagram `{id}`")).with_hint(hint));
+                    return Err(Diagnostic::error(
+                        file,
+                        d.args_span.clone(),
+                        format!("no diagram `{id}`"),
+                    )
+                    .with_hint(hint));
                 };
-                state.placed = Some(Placed { id: id.to_owned(), count: diagram.stages().len(), span: d.span.clone(), broken: false });
+                state.placed = Some(Placed {
+                    id: id.to_owned(),
+                    count: diagram.stages().len(),
+                    span: d.span.clone(),
+                    broken: false,
+                });
                 Ok(figure::stepper(diagram, id))
             }
             "stage" => {
                 let Some(placed) = &state.placed else {
-                    return Err(Diagnostic::error(file, d.span.clone(), "a stage marker before any diagram")
-                        .with_hint("place the diagram first with `{{#diagram <id>}}`"));
+                    return Err(Diagnostic::error(
+                        file,
+                        d.span.clone(),
+                        "a stage marker before any diagram",
+                    )
+                    .with_hint("place the diagram first with `{{#diagram <id>}}`"));
                 };
                 if placed.broken {
                     return Ok(String::new());
                 }
                 let Ok(n) = d.args.parse::<usize>() else {
-                    return Err(Diagnostic::error(file, d.args_span.clone(), format!("`{}` is not a stage number", d.args))
-                        .with_hint("stages are numbered from 1, as in `{{#stage 2}}`"));
+                    return Err(Diagnostic::error(
+                        file,
+                        d.args_span.clone(),
+                        format!("`{}` is not a stage number", d.args),
+                    )
+                    .with_hint("stages are numbered from 1, as in `{{#stage 2}}`"));
                 };
                 if n == 0 || n > placed.count {
-                    return Err(Diagnostic::error(file, d.args_span.clone(), format!("`{}` has no stage {n}", placed.id))
-                        .with_hint(format!("its stages are 1 to {}", placed.count)));
+                    return Err(Diagnostic::error(
+                        file,
+                        d.args_span.clone(),
+                        format!("`{}` has no stage {n}", placed.id),
+                    )
+                    .with_hint(format!("its stages are 1 to {}", placed.count)));
                 }
                 if n != state.next {
                     let hint = if n < state.next {
-                        format!("stage {n} is already explained above; each stage is explained once")
+                        format!(
+                            "stage {n} is already explained above; each stage is explained once"
+                        )
                     } else {
-                        format!("stages are explained in order: stage {} comes first", state.next)
+                        format!(
+                            "stages are explained in order: stage {} comes first",
+                            state.next
+                        )
                     };
-                    return Err(Diagnostic::error(file, d.args_span.clone(), format!("stage {n} is out of order")).with_hint(hint));
+                    return Err(Diagnostic::error(
+                        file,
+                        d.args_span.clone(),
+                        format!("stage {n} is out of order"),
+                    )
+                    .with_hint(hint));
                 }
                 state.next += 1;
                 let diagram = &self.diagrams[&placed.id];
@@ -431,21 +579,32 @@ impl Run {
             other => {
                 let hint = match closest(other, DIRECTIVES) {
                     Some(name) => format!("did you mean `{{{{#{name}}}}}`?"),
-                    None => format!("the directives are {}", DIRECTIVES.map(|n| format!("`{{{{#{n}}}}}`")).join(", ")),
+                    None => format!(
+                        "the directives are {}",
+                        DIRECTIVES.map(|n| format!("`{{{{#{n}}}}}`")).join(", ")
+                    ),
                 };
-                Err(Diagnostic::error(file, d.span.clone(), format!("unknown directive `{{{{#{other}}}}}`")).with_hint(hint))
+                Err(Diagnostic::error(
+                    file,
+                    d.span.clone(),
+                    format!("unknown directive `{{{{#{other}}}}}`"),
+                )
+                .with_hint(hint))
             }
         }
     }
 
     fn add_tag_pages(&mut self, book: &mut Book) {
-        let (Some(catalog), Some(hub)) = (&self.catalog, &self.hub) else { return };
+        let (Some(catalog), Some(hub)) = (&self.catalog, &self.hub) else {
+            return;
+        };
         let mut pages = Vec::new();
         for (slug, (name, pieces)) in catalog.tags() {
             let body = match hub.tag_page(catalog, &slug) {
                 Some(Ok(html)) => html,
                 Some(Err(e)) => {
-                    self.diagnostics.push(Diagnostic::error("theme/tag.hbs", 0..0, e));
+                    self.diagnostics
+                        .push(Diagnostic::error("theme/tag.hbs", 0..0, e));
                     continue;
                 }
                 None => continue,
@@ -490,8 +649,14 @@ impl Run {
     }
 }
 
-fn shift_edits(edits: Vec<(std::ops::Range<usize>, String)>, by: usize) -> Vec<(std::ops::Range<usize>, String)> {
-    edits.into_iter().map(|(r, s)| (r.start - by..r.end - by, s)).collect()
+fn shift_edits(
+    edits: Vec<(std::ops::Range<usize>, String)>,
+    by: usize,
+) -> Vec<(std::ops::Range<usize>, String)> {
+    edits
+        .into_iter()
+        .map(|(r, s)| (r.start - by..r.end - by, s))
+        .collect()
 }
 
 /// The diagram a chapter placed with `{{#diagram}}`, and how far its stages are explained.
@@ -559,12 +724,18 @@ pub fn markdown_files(src: &Path) -> BTreeSet<String> {
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md"))
-        .filter_map(|e| e.path().strip_prefix(src).ok().map(|p| p.to_string_lossy().replace('\\', "/")))
+        .filter_map(|e| {
+            e.path()
+                .strip_prefix(src)
+                .ok()
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+        })
         .filter(|p| p != "SUMMARY.md")
         .collect()
 }
 
 fn theme_dir(ctx: &PreprocessorContext) -> PathBuf {
     let configured: Option<PathBuf> = ctx.config.get("output.html.theme").ok().flatten();
-    ctx.root.join(configured.unwrap_or_else(|| PathBuf::from("theme")))
+    ctx.root
+        .join(configured.unwrap_or_else(|| PathBuf::from("theme")))
 }

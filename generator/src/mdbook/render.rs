@@ -45,27 +45,40 @@ impl Renderer for DsHtml {
         let mut metas = BTreeMap::new();
         book.for_each_mut(|item| {
             if let BookItem::Chapter(chapter) = item
-                && let (Some(path), Some((meta, rest))) = (&chapter.path, take_meta(&chapter.content)) {
-                    metas.insert(path.with_extension("html"), meta);
-                    chapter.content = rest;
-                }
+                && let (Some(path), Some((meta, rest))) =
+                    (&chapter.path, take_meta(&chapter.content))
+            {
+                metas.insert(path.with_extension("html"), meta);
+                chapter.content = rest;
+            }
         });
-        let mut inner_ctx = RenderContext::new(&ctx.root, book, ctx.config.clone(), &ctx.destination);
+        let mut inner_ctx =
+            RenderContext::new(&ctx.root, book, ctx.config.clone(), &ctx.destination);
         inner_ctx.chapter_titles = ctx.chapter_titles.clone();
         self.inner.render(&inner_ctx)?;
 
-        let diagrams_dir: Option<std::path::PathBuf> = ctx.config.get("preprocessor.dsbook.diagrams").ok().flatten();
+        let diagrams_dir: Option<std::path::PathBuf> = ctx
+            .config
+            .get("preprocessor.dsbook.diagrams")
+            .ok()
+            .flatten();
         let site_url: Option<String> = ctx.config.get("output.html.site-url").ok().flatten();
         for (page, meta) in &metas {
             let image = match (&meta.diagram, &diagrams_dir) {
-                (Some(id), Some(dir)) => Some(write_card(&ctx.root.join(dir), id, &ctx.destination)?),
+                (Some(id), Some(dir)) => {
+                    Some(write_card(&ctx.root.join(dir), id, &ctx.destination)?)
+                }
                 _ => None,
             };
             let image_url = image.map(|rel| match &site_url {
-                Some(site) if site.starts_with("http") => format!("{}/{rel}", site.trim_end_matches('/')),
+                Some(site) if site.starts_with("http") => {
+                    format!("{}/{rel}", site.trim_end_matches('/'))
+                }
                 _ => format!("{}{rel}", "../".repeat(page.components().count() - 1)),
             });
-            patch(&ctx.destination.join(page), |html| replace_meta(html, meta, image_url.as_deref()))?;
+            patch(&ctx.destination.join(page), |html| {
+                replace_meta(html, meta, image_url.as_deref())
+            })?;
         }
         Ok(())
     }
@@ -77,12 +90,14 @@ const CARD: (u32, u32) = (1200, 630);
 /// Draws the last stage of diagram `id` as `cards/<id>.png` under `dest`; returns that path.
 fn write_card(diagrams: &Path, id: &str, dest: &Path) -> Result<String> {
     let file = diagrams.join(format!("{id}.dsd"));
-    let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let text = std::fs::read_to_string(&file)
+        .with_context(|| format!("cannot read {}", file.display()))?;
     let diagram = crate::diagram::compile(id, &text)
         .diagram
         .with_context(|| format!("diagram `{id}` does not compile"))?;
     let last = diagram.stages().len().saturating_sub(1);
-    let png = crate::diagram::raster::card(&diagram.svg_stage(last, "ds-card"), CARD.0, CARD.1).map_err(anyhow::Error::msg)?;
+    let png = crate::diagram::raster::card(&diagram.svg_stage(last, "ds-card"), CARD.0, CARD.1)
+        .map_err(anyhow::Error::msg)?;
     let rel = format!("cards/{id}.png");
     std::fs::create_dir_all(dest.join("cards"))?;
     std::fs::write(dest.join(&rel), png)?;
@@ -97,25 +112,56 @@ fn take_meta(content: &str) -> Option<(PageMeta, String)> {
 }
 
 fn patch(file: &Path, edit: impl FnOnce(&str) -> String) -> Result<()> {
-    let html = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let html =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     std::fs::write(file, edit(&html)).with_context(|| format!("cannot write {}", file.display()))
 }
 
 /// Replaces the region between the `dsbook:meta` markers with the page's own tags.
 fn replace_meta(html: &str, meta: &PageMeta, image: Option<&str>) -> String {
-    let (Some(start), Some(end)) = (html.find(META_START), html.find(META_END)) else { return html.to_owned() };
+    let (Some(start), Some(end)) = (html.find(META_START), html.find(META_END)) else {
+        return html.to_owned();
+    };
     let indent = "        ";
     let mut tags = vec![
-        format!(r#"<meta name="description" content="{}">"#, escape(&meta.description)),
-        format!(r#"<meta property="og:title" content="{}">"#, escape(&meta.title)),
-        format!(r#"<meta property="og:description" content="{}">"#, escape(&meta.description)),
-        format!(r#"<meta property="og:type" content="{}">"#, if meta.piece.is_some() { "article" } else { "website" }),
+        format!(
+            r#"<meta name="description" content="{}">"#,
+            escape(&meta.description)
+        ),
+        format!(
+            r#"<meta property="og:title" content="{}">"#,
+            escape(&meta.title)
+        ),
+        format!(
+            r#"<meta property="og:description" content="{}">"#,
+            escape(&meta.description)
+        ),
+        format!(
+            r#"<meta property="og:type" content="{}">"#,
+            if meta.piece.is_some() {
+                "article"
+            } else {
+                "website"
+            }
+        ),
     ];
     if let Some(url) = image {
-        tags.push(format!(r#"<meta property="og:image" content="{}">"#, escape(url)));
-        tags.push(format!(r#"<meta property="og:image:width" content="{}">"#, CARD.0));
-        tags.push(format!(r#"<meta property="og:image:height" content="{}">"#, CARD.1));
-        tags.push(format!(r#"<meta property="og:image:alt" content="{}">"#, escape(&format!("Diagram: {}", meta.title))));
+        tags.push(format!(
+            r#"<meta property="og:image" content="{}">"#,
+            escape(url)
+        ));
+        tags.push(format!(
+            r#"<meta property="og:image:width" content="{}">"#,
+            CARD.0
+        ));
+        tags.push(format!(
+            r#"<meta property="og:image:height" content="{}">"#,
+            CARD.1
+        ));
+        tags.push(format!(
+            r#"<meta property="og:image:alt" content="{}">"#,
+            escape(&format!("Diagram: {}", meta.title))
+        ));
         tags.push(r#"<meta name="twitter:card" content="summary_large_image">"#.to_owned());
     }
     let mut out = String::with_capacity(html.len() + 256);

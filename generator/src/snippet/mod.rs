@@ -177,7 +177,10 @@ impl Library {
         let mut out = String::with_capacity(text.len());
         let mut diagnostics = Vec::new();
         let mut copied = 0;
-        for directive in crate::directive::find(text).into_iter().filter(|d| d.name == "snippet") {
+        for directive in crate::directive::find(text)
+            .into_iter()
+            .filter(|d| d.name == "snippet")
+        {
             match self.expand(&directive.args, repo_url) {
                 Ok(markdown) => {
                     out.push_str(&text[copied..directive.span.start]);

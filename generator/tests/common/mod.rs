@@ -23,16 +23,27 @@ pub fn check(expected: &Path, actual: &str) {
         std::fs::write(expected, actual).unwrap();
         return;
     }
-    let want = std::fs::read_to_string(expected)
-        .unwrap_or_else(|_| panic!("{} is missing; run with UPDATE_EXPECT=1 to create it", expected.display()));
+    let want = std::fs::read_to_string(expected).unwrap_or_else(|_| {
+        panic!(
+            "{} is missing; run with UPDATE_EXPECT=1 to create it",
+            expected.display()
+        )
+    });
     if want == actual {
         return;
     }
     if want.len() + actual.len() < 4000 {
-        panic!("{} differs (UPDATE_EXPECT=1 rewrites it)\n--- expected\n{want}\n--- actual\n{actual}", expected.display());
+        panic!(
+            "{} differs (UPDATE_EXPECT=1 rewrites it)\n--- expected\n{want}\n--- actual\n{actual}",
+            expected.display()
+        );
     }
     // Long outputs (SVG, layout dumps): show the first line that differs.
-    let line = want.lines().zip(actual.lines()).position(|(a, b)| a != b).unwrap_or_else(|| want.lines().count().min(actual.lines().count()));
+    let line = want
+        .lines()
+        .zip(actual.lines())
+        .position(|(a, b)| a != b)
+        .unwrap_or_else(|| want.lines().count().min(actual.lines().count()));
     panic!(
         "{} differs from the output (first at line {}):\nexpected: {:?}\nactual:   {:?}\nUPDATE_EXPECT=1 rewrites it",
         expected.display(),

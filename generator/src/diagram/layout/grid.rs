@@ -72,7 +72,14 @@ pub fn layout(ir: &Ir) -> Scene {
         col_w[cols[i]] = col_w[cols[i]].max(sizes[i].0 + stack);
         row_h[rows[i]] = row_h[rows[i]].max(sizes[i].1 + stack);
     }
-    let grid = Grid { cols, rows, ncols, nrows, col_w, row_h };
+    let grid = Grid {
+        cols,
+        rows,
+        ncols,
+        nrows,
+        col_w,
+        row_h,
+    };
 
     // Gaps: index g is the gap left of column g (0 and ncols are the outer margins).
     let mut gap_x = vec![MIN_GAP_X; ncols + 1];
@@ -91,7 +98,13 @@ pub fn layout(ir: &Ir) -> Scene {
     let label_w: Vec<f32> = ir
         .edges
         .iter()
-        .map(|e| e.versions.iter().filter_map(|v| v.props.as_deref()).map(|l| pill(l, 0.0, 0.0).rect.w).fold(0.0, f32::max))
+        .map(|e| {
+            e.versions
+                .iter()
+                .filter_map(|v| v.props.as_deref())
+                .map(|l| pill(l, 0.0, 0.0).rect.w)
+                .fold(0.0, f32::max)
+        })
         .collect();
     let mut attempt = 0;
     loop {
@@ -99,7 +112,11 @@ pub fn layout(ir: &Ir) -> Scene {
         let mut routing = route(ir, &grid, &sizes, &gap_x, &gap_y, &label_w);
         // First make room for the tracks, and for labels between the tracks and their targets.
         let mut grew = false;
-        for (gap, need) in gap_x.iter_mut().zip(&routing.need_x).chain(gap_y.iter_mut().zip(&routing.need_y)) {
+        for (gap, need) in gap_x
+            .iter_mut()
+            .zip(&routing.need_x)
+            .chain(gap_y.iter_mut().zip(&routing.need_y))
+        {
             if *need > *gap + 0.5 {
                 *gap = need.ceil();
                 grew = true;
@@ -119,13 +136,23 @@ pub fn layout(ir: &Ir) -> Scene {
             let mut best: Option<(f32, bool, f32)> = None;
             for w in points.windows(2) {
                 let horizontal = (w[0].y - w[1].y).abs() < 0.5;
-                let len = if horizontal { (w[0].x - w[1].x).abs() } else { (w[0].y - w[1].y).abs() };
-                let mid = if horizontal { (w[0].x + w[1].x) / 2.0 } else { (w[0].y + w[1].y) / 2.0 };
+                let len = if horizontal {
+                    (w[0].x - w[1].x).abs()
+                } else {
+                    (w[0].y - w[1].y).abs()
+                };
+                let mid = if horizontal {
+                    (w[0].x + w[1].x) / 2.0
+                } else {
+                    (w[0].y + w[1].y) / 2.0
+                };
                 if best.is_none_or(|b| len > b.0) {
                     best = Some((len, horizontal, mid));
                 }
             }
-            let Some((_, horizontal, mid)) = best else { continue };
+            let Some((_, horizontal, mid)) = best else {
+                continue;
+            };
             if horizontal {
                 let g = routing.gap_at_x(mid);
                 gap_x[g] += label_w / 2.0 + 8.0;
@@ -157,8 +184,17 @@ impl Grid {
 }
 
 fn stack_of(ir: &Ir, node: usize) -> f32 {
-    let replicas = ir.nodes[node].versions.iter().map(|v| v.props.replicas).max().unwrap_or(1);
-    if replicas > 1 { STACK_OFFSET * 2.0 } else { 0.0 }
+    let replicas = ir.nodes[node]
+        .versions
+        .iter()
+        .map(|v| v.props.replicas)
+        .max()
+        .unwrap_or(1);
+    if replicas > 1 {
+        STACK_OFFSET * 2.0
+    } else {
+        0.0
+    }
 }
 
 /// Width, height and, for notes, the wrapped lines of each version.
@@ -175,19 +211,37 @@ fn measure(node: &crate::diagram::ir::Node) -> (f32, f32, Vec<Vec<String>>) {
             lines_max = lines_max.max(lines.len());
             all.push(lines);
         }
-        return (w.ceil() + 2.0 * NOTE_PAD + 6.0, lines_max as f32 * NOTE_LINE + 2.0 * NOTE_PAD, all);
+        return (
+            w.ceil() + 2.0 * NOTE_PAD + 6.0,
+            lines_max as f32 * NOTE_LINE + 2.0 * NOTE_PAD,
+            all,
+        );
     }
     let mut text_w: f32 = 0.0;
     for v in &node.versions {
-        let badge = if v.props.replicas > 1 { replica_badge_width(v.props.replicas) } else { 0.0 };
+        let badge = if v.props.replicas > 1 {
+            replica_badge_width(v.props.replicas)
+        } else {
+            0.0
+        };
         text_w = text_w.max(font::width(&v.props.label, NAME_PX, Weight::Semibold) + badge);
         if let Some(sub) = &v.props.sub {
             text_w = text_w.max(font::width(sub, SUB_PX, Weight::Regular));
         }
     }
-    let slots = if node.kind == NodeKind::Queue { QUEUE_SLOTS } else { 0.0 };
-    let w = (TEXT_LEFT + text_w + TEXT_RIGHT + slots).ceil().max(MIN_NODE_W);
-    let lines = node.versions.iter().map(|v| vec![v.props.label.clone()]).collect();
+    let slots = if node.kind == NodeKind::Queue {
+        QUEUE_SLOTS
+    } else {
+        0.0
+    };
+    let w = (TEXT_LEFT + text_w + TEXT_RIGHT + slots)
+        .ceil()
+        .max(MIN_NODE_W);
+    let lines = node
+        .versions
+        .iter()
+        .map(|v| vec![v.props.label.clone()])
+        .collect();
     (w, NODE_H, lines)
 }
 
@@ -203,11 +257,15 @@ pub const REPLICA_GAP: f32 = 5.0;
 /// nothing else feeds (a replica belongs next to what serves it, not after what it copies).
 fn flow_edges(ir: &Ir) -> Vec<(usize, usize)> {
     let fed = |v: usize| {
-        ir.edges.iter().any(|e| e.to == v && !matches!(e.style, EdgeStyle::NoteLink | EdgeStyle::Replicate))
+        ir.edges
+            .iter()
+            .any(|e| e.to == v && !matches!(e.style, EdgeStyle::NoteLink | EdgeStyle::Replicate))
     };
     ir.edges
         .iter()
-        .filter(|e| e.style != EdgeStyle::NoteLink && !(e.style == EdgeStyle::Replicate && fed(e.to)))
+        .filter(|e| {
+            e.style != EdgeStyle::NoteLink && !(e.style == EdgeStyle::Replicate && fed(e.to))
+        })
         .map(|e| (e.from, e.to))
         .collect()
 }
@@ -246,7 +304,12 @@ fn rank(ir: &Ir) -> Vec<usize> {
             }
         }
     }
-    let dag: Vec<(usize, usize)> = edges.iter().zip(&back).filter(|(_, b)| !**b).map(|(e, _)| *e).collect();
+    let dag: Vec<(usize, usize)> = edges
+        .iter()
+        .zip(&back)
+        .filter(|(_, b)| !**b)
+        .map(|(e, _)| *e)
+        .collect();
     let pinned = |v: usize| ir.nodes[v].pin.map(|p| p.0);
     let mut col: Vec<usize> = (0..n).map(|v| pinned(v).unwrap_or(0)).collect();
     for _ in 0..=n {
@@ -266,7 +329,12 @@ fn rank(ir: &Ir) -> Vec<usize> {
         if pinned(v).is_some() || dag.iter().any(|&(_, b)| b == v) {
             continue;
         }
-        if let Some(min_succ) = dag.iter().filter(|&&(a, _)| a == v).map(|&(_, b)| col[b]).min() {
+        if let Some(min_succ) = dag
+            .iter()
+            .filter(|&&(a, _)| a == v)
+            .map(|&(_, b)| col[b])
+            .min()
+        {
             col[v] = min_succ.saturating_sub(1).max(col[v]);
         }
     }
@@ -292,22 +360,46 @@ fn assign_rows(ir: &Ir, cols: &[usize]) -> Vec<usize> {
             ir.edges
                 .iter()
                 .filter(|e| e.style != EdgeStyle::NoteLink)
-                .filter_map(|e| if e.from == v { Some(e.to) } else if e.to == v { Some(e.from) } else { None })
+                .filter_map(|e| {
+                    if e.from == v {
+                        Some(e.to)
+                    } else if e.to == v {
+                        Some(e.from)
+                    } else {
+                        None
+                    }
+                })
                 .collect()
         })
         .collect();
-    let group_of: BTreeMap<usize, usize> =
-        ir.groups.iter().enumerate().flat_map(|(g, grp)| grp.members.iter().map(move |&m| (m, g))).collect();
+    let group_of: BTreeMap<usize, usize> = ir
+        .groups
+        .iter()
+        .enumerate()
+        .flat_map(|(g, grp)| grp.members.iter().map(move |&m| (m, g)))
+        .collect();
     // Order within each column, as a position number.
     let mut pos: Vec<f32> = (0..n).map(|v| v as f32).collect();
     for sweep in 0..6 {
-        let order: Vec<usize> = if sweep % 2 == 0 { (0..ncols).collect() } else { (0..ncols).rev().collect() };
+        let order: Vec<usize> = if sweep % 2 == 0 {
+            (0..ncols).collect()
+        } else {
+            (0..ncols).rev().collect()
+        };
         for c in order {
             let members: Vec<usize> = (0..n).filter(|&v| cols[v] == c).collect();
             let mut bary: BTreeMap<usize, f32> = BTreeMap::new();
             for &v in &members {
-                let others: Vec<f32> = neighbours[v].iter().filter(|&&w| cols[w] != c).map(|&w| pos[w]).collect();
-                let b = if others.is_empty() { pos[v] } else { others.iter().sum::<f32>() / others.len() as f32 };
+                let others: Vec<f32> = neighbours[v]
+                    .iter()
+                    .filter(|&&w| cols[w] != c)
+                    .map(|&w| pos[w])
+                    .collect();
+                let b = if others.is_empty() {
+                    pos[v]
+                } else {
+                    others.iter().sum::<f32>() / others.len() as f32
+                };
                 bary.insert(v, b);
             }
             // Group members share their group's mean, so they stay together.
@@ -326,13 +418,25 @@ fn assign_rows(ir: &Ir, cols: &[usize]) -> Vec<usize> {
                     Some(g) => group_mean.get(g).map_or(own, |(s, k)| s / k),
                     None => own,
                 };
-                let note_after = if ir.nodes[v].about.is_some() { 0.001 } else { 0.0 };
-                (b, group_of.get(&base).map_or(usize::MAX, |g| *g), own + note_after, v)
+                let note_after = if ir.nodes[v].about.is_some() {
+                    0.001
+                } else {
+                    0.0
+                };
+                (
+                    b,
+                    group_of.get(&base).map_or(usize::MAX, |g| *g),
+                    own + note_after,
+                    v,
+                )
             };
             let mut sorted = members.clone();
             sorted.sort_by(|&a, &b| {
                 let (ka, kb) = (key(a), key(b));
-                ka.0.total_cmp(&kb.0).then(ka.1.cmp(&kb.1)).then(ka.2.total_cmp(&kb.2)).then(ka.3.cmp(&kb.3))
+                ka.0.total_cmp(&kb.0)
+                    .then(ka.1.cmp(&kb.1))
+                    .then(ka.2.total_cmp(&kb.2))
+                    .then(ka.3.cmp(&kb.3))
             });
             for (i, &v) in sorted.iter().enumerate() {
                 pos[v] = i as f32;
@@ -340,8 +444,9 @@ fn assign_rows(ir: &Ir, cols: &[usize]) -> Vec<usize> {
         }
     }
     let mut row = vec![usize::MAX; n];
-    let pinned_cells: std::collections::BTreeSet<(usize, usize)> =
-        (0..n).filter_map(|v| ir.nodes[v].pin.map(|p| (cols[v], p.1))).collect();
+    let pinned_cells: std::collections::BTreeSet<(usize, usize)> = (0..n)
+        .filter_map(|v| ir.nodes[v].pin.map(|p| (cols[v], p.1)))
+        .collect();
     for c in 0..ncols {
         let mut members: Vec<usize> = (0..n).filter(|&v| cols[v] == c).collect();
         members.sort_by(|&a, &b| pos[a].total_cmp(&pos[b]));
@@ -351,7 +456,11 @@ fn assign_rows(ir: &Ir, cols: &[usize]) -> Vec<usize> {
                 row[v] = p.1;
                 continue;
             }
-            let placed: Vec<usize> = neighbours[v].iter().filter(|&&w| cols[w] < c && row[w] != usize::MAX).map(|&w| row[w]).collect();
+            let placed: Vec<usize> = neighbours[v]
+                .iter()
+                .filter(|&&w| cols[w] < c && row[w] != usize::MAX)
+                .map(|&w| row[w])
+                .collect();
             let desired = if ir.nodes[v].about.is_some() || placed.is_empty() {
                 next
             } else {
@@ -379,7 +488,11 @@ fn assign_rows(ir: &Ir, cols: &[usize]) -> Vec<usize> {
             if neighbours[v].iter().any(|&w| cols[w] < c) {
                 continue;
             }
-            let mut right: Vec<usize> = neighbours[v].iter().filter(|&&w| cols[w] > c).map(|&w| row[w]).collect();
+            let mut right: Vec<usize> = neighbours[v]
+                .iter()
+                .filter(|&&w| cols[w] > c)
+                .map(|&w| row[w])
+                .collect();
             if right.is_empty() {
                 continue;
             }
@@ -398,7 +511,9 @@ fn assign_rows(ir: &Ir, cols: &[usize]) -> Vec<usize> {
     clear_groups(ir, cols, &mut row);
     // A note goes right below its node, or right above, when that cell is free.
     for v in 0..n {
-        let Some(about) = ir.nodes[v].about else { continue };
+        let Some(about) = ir.nodes[v].about else {
+            continue;
+        };
         if ir.nodes[v].pin.is_some() {
             continue;
         }
@@ -425,13 +540,19 @@ fn assign_rows(ir: &Ir, cols: &[usize]) -> Vec<usize> {
 /// The stages an edge is shown in, as a range.
 fn edge_life(ir: &Ir, e: usize) -> (usize, usize) {
     let versions = &ir.edges[e].versions;
-    (versions.first().map_or(0, |x| x.first), versions.last().map_or(0, |x| x.end))
+    (
+        versions.first().map_or(0, |x| x.first),
+        versions.last().map_or(0, |x| x.end),
+    )
 }
 
 /// The stages a node is shown in, as a range.
 fn lifetime(ir: &Ir, v: usize) -> (usize, usize) {
     let versions = &ir.nodes[v].versions;
-    (versions.first().map_or(0, |x| x.first), versions.last().map_or(0, |x| x.end))
+    (
+        versions.first().map_or(0, |x| x.first),
+        versions.last().map_or(0, |x| x.end),
+    )
 }
 
 /// Moves each node to the free cell of its column nearest the median row of its neighbours.
@@ -444,7 +565,8 @@ fn compact(ir: &Ir, cols: &[usize], neighbours: &[Vec<usize>], row: &mut [usize]
         let (fb, eb) = lifetime(ir, b);
         fa < eb && fb < ea
     };
-    let notes_of = |v: usize| -> Vec<usize> { (0..n).filter(|&w| ir.nodes[w].about == Some(v)).collect() };
+    let notes_of =
+        |v: usize| -> Vec<usize> { (0..n).filter(|&w| ir.nodes[w].about == Some(v)).collect() };
     for _ in 0..2 {
         for v in 0..n {
             if ir.nodes[v].pin.is_some() || ir.nodes[v].about.is_some() {
@@ -453,9 +575,15 @@ fn compact(ir: &Ir, cols: &[usize], neighbours: &[Vec<usize>], row: &mut [usize]
             let notes = notes_of(v);
             let moving: Vec<usize> = std::iter::once(v).chain(notes.iter().copied()).collect();
             let free = |r: usize, who: usize, row: &[usize]| {
-                (0..n).all(|w| moving.contains(&w) || cols[w] != cols[who] || row[w] != r || !together(w, who))
+                (0..n).all(|w| {
+                    moving.contains(&w) || cols[w] != cols[who] || row[w] != r || !together(w, who)
+                })
             };
-            let mut others: Vec<usize> = neighbours[v].iter().filter(|&&w| cols[w] != cols[v]).map(|&w| row[w]).collect();
+            let mut others: Vec<usize> = neighbours[v]
+                .iter()
+                .filter(|&&w| cols[w] != cols[v])
+                .map(|&w| row[w])
+                .collect();
             if others.is_empty() {
                 continue;
             }
@@ -463,18 +591,23 @@ fn compact(ir: &Ir, cols: &[usize], neighbours: &[Vec<usize>], row: &mut [usize]
             let desired = others[(others.len() - 1) / 2] as i64;
             let limit = row.iter().max().map_or(0, |m| m + 1);
             let fits = |r: usize, row: &[usize]| {
-                free(r, v, row) && notes.iter().enumerate().all(|(k, &note)| free(r + 1 + k, note, row))
+                free(r, v, row)
+                    && notes
+                        .iter()
+                        .enumerate()
+                        .all(|(k, &note)| free(r + 1 + k, note, row))
             };
             let best = (0..limit)
                 .filter(|&r| fits(r, row))
                 .min_by_key(|&r| ((r as i64 - desired).abs(), r));
             if let Some(r) = best
-                && (r as i64 - desired).abs() < (row[v] as i64 - desired).abs() {
-                    row[v] = r;
-                    for (k, &note) in notes.iter().enumerate() {
-                        row[note] = r + 1 + k;
-                    }
+                && (r as i64 - desired).abs() < (row[v] as i64 - desired).abs()
+            {
+                row[v] = r;
+                for (k, &note) in notes.iter().enumerate() {
+                    row[note] = r + 1 + k;
                 }
+            }
         }
     }
 }
@@ -491,7 +624,9 @@ fn clear_groups(ir: &Ir, cols: &[usize], row: &mut [usize]) {
             let r1 = group.members.iter().map(|&m| row[m]).max().unwrap_or(0);
             let stranger = (0..n).find(|&v| {
                 let member = group.members.contains(&v)
-                    || ir.nodes[v].about.is_some_and(|a| group.members.contains(&a));
+                    || ir.nodes[v]
+                        .about
+                        .is_some_and(|a| group.members.contains(&a));
                 !member && (c0..=c1).contains(&cols[v]) && (r0..=r1).contains(&row[v])
                     // A node of another group, or a note of one, defers to the earlier group.
                     && !ir.groups[..g].iter().any(|o| o.members.contains(&v))
@@ -550,10 +685,14 @@ struct Routing {
 
 impl Routing {
     fn gap_at_x(&self, x: f32) -> usize {
-        (0..self.col_x.len()).find(|&c| x < self.col_x[c]).unwrap_or(self.col_x.len())
+        (0..self.col_x.len())
+            .find(|&c| x < self.col_x[c])
+            .unwrap_or(self.col_x.len())
     }
     fn gap_at_y(&self, y: f32) -> usize {
-        (0..self.row_y.len()).find(|&r| y < self.row_y[r]).unwrap_or(self.row_y.len())
+        (0..self.row_y.len())
+            .find(|&r| y < self.row_y[r])
+            .unwrap_or(self.row_y.len())
     }
 }
 
@@ -589,8 +728,18 @@ fn route(
         let (c, r) = (grid.cols[v], grid.rows[v]);
         let sx = col_x[c] + (grid.col_w[c] - w - stack) / 2.0;
         let sy = row_y[r] + (grid.row_h[r] - h - stack) / 2.0;
-        let rect = Rect { x: sx.round(), y: (sy + stack).round(), w: *w, h: *h };
-        solids.push(Rect { x: rect.x, y: rect.y - stack, w: rect.w + stack, h: rect.h + stack });
+        let rect = Rect {
+            x: sx.round(),
+            y: (sy + stack).round(),
+            w: *w,
+            h: *h,
+        };
+        solids.push(Rect {
+            x: rect.x,
+            y: rect.y - stack,
+            w: rect.w + stack,
+            h: rect.h + stack,
+        });
         rects.push(rect);
     }
     let gap_mid_x = |g: usize| -> f32 {
@@ -638,18 +787,26 @@ fn route(
     // Ports: edges on one side of one node are spread along it, ordered by where they go.
     let mut by_side: BTreeMap<(usize, Side), Vec<PortRequest>> = BTreeMap::new();
     for (i, e) in ir.edges.iter().enumerate() {
-        for (node, side, other, is_from) in [(e.from, sides[i].0, e.to, true), (e.to, sides[i].1, e.from, false)] {
+        for (node, side, other, is_from) in [
+            (e.from, sides[i].0, e.to, true),
+            (e.to, sides[i].1, e.from, false),
+        ] {
             let oc = rects[other].center();
             let key = match side {
                 Side::Left | Side::Right => oc.y + oc.x * 0.001,
                 Side::Top | Side::Bottom => oc.x + oc.y * 0.001,
             };
-            by_side.entry((node, side)).or_default().push((i, is_from, key));
+            by_side
+                .entry((node, side))
+                .or_default()
+                .push((i, is_from, key));
         }
     }
     let mut ports: BTreeMap<(usize, bool), Point> = BTreeMap::new();
-    let side_members: BTreeMap<(usize, Side), Vec<(usize, bool)>> =
-        by_side.iter().map(|(k, list)| (*k, list.iter().map(|&(e, f, _)| (e, f)).collect())).collect();
+    let side_members: BTreeMap<(usize, Side), Vec<(usize, bool)>> = by_side
+        .iter()
+        .map(|(k, list)| (*k, list.iter().map(|&(e, f, _)| (e, f)).collect()))
+        .collect();
     for ((node, side), mut list) in by_side {
         list.sort_by(|a, b| a.2.total_cmp(&b.2).then(a.0.cmp(&b.0)));
         let r = solids[node];
@@ -659,16 +816,38 @@ fn route(
             Side::Left | Side::Right => (main.h, main.center().y),
             Side::Top | Side::Bottom => (main.w, main.center().x),
         };
-        let spacing = if k > 1 { (len * 0.64 / (k - 1) as f32).min(14.0) } else { 0.0 };
+        let spacing = if k > 1 {
+            (len * 0.64 / (k - 1) as f32).min(14.0)
+        } else {
+            0.0
+        };
         for (j, (edge, is_from, _)) in list.into_iter().enumerate() {
             let off = (j as f32 - (k - 1) as f32 / 2.0) * spacing;
             let p = match side {
-                Side::Left => Point { x: r.x, y: center + off },
-                Side::Right => Point { x: r.right(), y: center + off },
-                Side::Top => Point { x: center + off, y: r.y },
-                Side::Bottom => Point { x: center + off, y: r.bottom() },
+                Side::Left => Point {
+                    x: r.x,
+                    y: center + off,
+                },
+                Side::Right => Point {
+                    x: r.right(),
+                    y: center + off,
+                },
+                Side::Top => Point {
+                    x: center + off,
+                    y: r.y,
+                },
+                Side::Bottom => Point {
+                    x: center + off,
+                    y: r.bottom(),
+                },
             };
-            ports.insert((edge, is_from), Point { x: p.x.round(), y: p.y.round() });
+            ports.insert(
+                (edge, is_from),
+                Point {
+                    x: p.x.round(),
+                    y: p.y.round(),
+                },
+            );
         }
     }
 
@@ -679,7 +858,10 @@ fn route(
         pts.windows(2).all(|w| {
             (0..n).all(|v| {
                 let (nf, ne) = lifetime(ir, v);
-                v == a || v == b || !(nf < ee && ef < ne) || !solids[v].inflate(3.0).cut_by(w[0], w[1])
+                v == a
+                    || v == b
+                    || !(nf < ee && ef < ne)
+                    || !solids[v].inflate(3.0).cut_by(w[0], w[1])
             })
         })
     };
@@ -691,18 +873,35 @@ fn route(
         let mut pb = ports[&(i, false)];
         // Two ports a few pixels apart make a tiny jog; slide one along its side to meet the
         // other when that keeps it on the side and clear of the side's other ports.
-        if matches!(sides[i], (Side::Right, Side::Left) | (Side::Left, Side::Right)) && (pa.y - pb.y).abs() >= 0.5 {
-            let can_move = |node: usize, side: Side, me: (usize, bool), y: f32, ports: &BTreeMap<(usize, bool), Point>| {
+        if matches!(
+            sides[i],
+            (Side::Right, Side::Left) | (Side::Left, Side::Right)
+        ) && (pa.y - pb.y).abs() >= 0.5
+        {
+            let can_move = |node: usize,
+                            side: Side,
+                            me: (usize, bool),
+                            y: f32,
+                            ports: &BTreeMap<(usize, bool), Point>| {
                 let r = rects[node];
                 y >= r.y + 10.0
                     && y <= r.bottom() - 10.0
-                    && side_members[&(node, side)].iter().all(|&m| m == me || (ports[&m].y - y).abs() >= 9.0)
+                    && side_members[&(node, side)]
+                        .iter()
+                        .all(|&m| m == me || (ports[&m].y - y).abs() >= 9.0)
             };
-            let straight_free = |y: f32| free(&[Point { x: pa.x, y }, Point { x: pb.x, y }], i, a, b);
-            if (pa.y - pb.y).abs() <= 24.0 && can_move(b, sides[i].1, (i, false), pa.y, &ports) && straight_free(pa.y) {
+            let straight_free =
+                |y: f32| free(&[Point { x: pa.x, y }, Point { x: pb.x, y }], i, a, b);
+            if (pa.y - pb.y).abs() <= 24.0
+                && can_move(b, sides[i].1, (i, false), pa.y, &ports)
+                && straight_free(pa.y)
+            {
                 pb.y = pa.y;
                 ports.insert((i, false), pb);
-            } else if (pa.y - pb.y).abs() <= 24.0 && can_move(a, sides[i].0, (i, true), pb.y, &ports) && straight_free(pb.y) {
+            } else if (pa.y - pb.y).abs() <= 24.0
+                && can_move(a, sides[i].0, (i, true), pb.y, &ports)
+                && straight_free(pb.y)
+            {
                 pa.y = pb.y;
                 ports.insert((i, true), pa);
             }
@@ -717,20 +916,42 @@ fn route(
                 }
                 for g in [ga, gb] {
                     let x = gap_mid_x(g);
-                    options.push((vec![pa, Point { x, y: pa.y }, Point { x, y: pb.y }, pb], vec![(1, Channel::Column(g))]));
+                    options.push((
+                        vec![pa, Point { x, y: pa.y }, Point { x, y: pb.y }, pb],
+                        vec![(1, Channel::Column(g))],
+                    ));
                 }
                 let mid = (pa.y + pb.y) / 2.0;
                 let mut gutters: Vec<usize> = (0..=grid.nrows).collect();
-                gutters.sort_by(|&p, &q| (gap_mid_y(p) - mid).abs().total_cmp(&(gap_mid_y(q) - mid).abs()).then(p.cmp(&q)));
+                gutters.sort_by(|&p, &q| {
+                    (gap_mid_y(p) - mid)
+                        .abs()
+                        .total_cmp(&(gap_mid_y(q) - mid).abs())
+                        .then(p.cmp(&q))
+                });
                 for k in gutters {
                     let (xa, xb, y) = (gap_mid_x(ga), gap_mid_x(gb), gap_mid_y(k));
                     options.push((
-                        vec![pa, Point { x: xa, y: pa.y }, Point { x: xa, y }, Point { x: xb, y }, Point { x: xb, y: pb.y }, pb],
-                        vec![(1, Channel::Column(ga)), (2, Channel::Row(k)), (3, Channel::Column(gb))],
+                        vec![
+                            pa,
+                            Point { x: xa, y: pa.y },
+                            Point { x: xa, y },
+                            Point { x: xb, y },
+                            Point { x: xb, y: pb.y },
+                            pb,
+                        ],
+                        vec![
+                            (1, Channel::Column(ga)),
+                            (2, Channel::Row(k)),
+                            (3, Channel::Column(gb)),
+                        ],
                     ));
                 }
                 let last = options.len() - 1;
-                let pick = options.iter().position(|(p, _)| free(p, i, a, b)).unwrap_or(last);
+                let pick = options
+                    .iter()
+                    .position(|(p, _)| free(p, i, a, b))
+                    .unwrap_or(last);
                 options.swap_remove(pick)
             }
             (Side::Bottom, Side::Top) | (Side::Top, Side::Bottom) => {
@@ -739,13 +960,19 @@ fn route(
                 } else {
                     let k = grid.rows[a].max(grid.rows[b]);
                     let y = gap_mid_y(k);
-                    (vec![pa, Point { x: pa.x, y }, Point { x: pb.x, y }, pb], vec![(1, Channel::Row(k))])
+                    (
+                        vec![pa, Point { x: pa.x, y }, Point { x: pb.x, y }, pb],
+                        vec![(1, Channel::Row(k))],
+                    )
                 }
             }
             _ => {
                 let g = ca + 1;
                 let x = gap_mid_x(g);
-                (vec![pa, Point { x, y: pa.y }, Point { x, y: pb.y }, pb], vec![(1, Channel::Column(g))])
+                (
+                    vec![pa, Point { x, y: pa.y }, Point { x, y: pb.y }, pb],
+                    vec![(1, Channel::Column(g))],
+                )
             }
         };
         routes.push(pts);
@@ -760,9 +987,10 @@ fn route(
             continue;
         }
         if let Some(&(seg, Channel::Column(g))) = tags[i].last()
-            && seg + 3 == routes[i].len() {
-                *lean.entry(g).or_default() += if grid.cols[e.to] >= g { 1 } else { -1 };
-            }
+            && seg + 3 == routes[i].len()
+        {
+            *lean.entry(g).or_default() += if grid.cols[e.to] >= g { 1 } else { -1 };
+        }
     }
     let mut runs: BTreeMap<Channel, Vec<(f32, f32, usize, usize)>> = BTreeMap::new();
     for (r, tag) in tags.iter().enumerate() {
@@ -779,7 +1007,11 @@ fn route(
     let mut need_y = vec![0.0f32; grid.nrows + 1];
     let mut band: BTreeMap<usize, (f32, f32)> = BTreeMap::new();
     for (ch, mut list) in runs {
-        list.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+        list.sort_by(|a, b| {
+            a.0.total_cmp(&b.0)
+                .then(a.1.total_cmp(&b.1))
+                .then(a.2.cmp(&b.2))
+        });
         let mut track_end: Vec<f32> = Vec::new();
         let mut assigned = Vec::new();
         for &(lo, hi, r, seg) in &list {
@@ -859,17 +1091,49 @@ fn route(
         .groups
         .iter()
         .map(|g| {
-            let r = g.members.iter().map(|&m| solids[m]).reduce(|a, b| a.union(&b)).unwrap_or_default();
+            let r = g
+                .members
+                .iter()
+                .map(|&m| solids[m])
+                .reduce(|a, b| a.union(&b))
+                .unwrap_or_default();
             let r = r.inflate(GROUP_PAD);
-            let rect = Rect { x: r.x, y: r.y - GROUP_TITLE, w: r.w, h: r.h + GROUP_TITLE };
-            let title = g.versions.iter().map(|v| v.props.as_str()).max_by(|a, b| a.len().cmp(&b.len())).unwrap_or("");
+            let rect = Rect {
+                x: r.x,
+                y: r.y - GROUP_TITLE,
+                w: r.w,
+                h: r.h + GROUP_TITLE,
+            };
+            let title = g
+                .versions
+                .iter()
+                .map(|v| v.props.as_str())
+                .max_by(|a, b| a.len().cmp(&b.len()))
+                .unwrap_or("");
             let tw = font::width(title, GROUP_PX, Weight::Semibold);
-            let label = Label { text: title.to_string(), rect: Rect { x: rect.x + 8.0, y: rect.y + 3.0, w: tw + 4.0, h: 15.0 } };
+            let label = Label {
+                text: title.to_string(),
+                rect: Rect {
+                    x: rect.x + 8.0,
+                    y: rect.y + 3.0,
+                    w: tw + 4.0,
+                    h: 15.0,
+                },
+            };
             (rect, label)
         })
         .collect();
 
-    Routing { rects, routes, labels: vec![None; ir.edges.len()], groups, col_x, row_y, need_x, need_y }
+    Routing {
+        rects,
+        routes,
+        labels: vec![None; ir.edges.len()],
+        groups,
+        col_x,
+        row_y,
+        need_x,
+        need_y,
+    }
 }
 
 /// Places each edge's label (the longest of its versions decides the spot); returns the edges
@@ -879,7 +1143,12 @@ fn place_labels(ir: &Ir, routing: &mut Routing) -> Vec<(usize, f32)> {
         .map(|v| {
             let stack = stack_of(ir, v);
             let r = routing.rects[v];
-            Rect { x: r.x, y: r.y - stack, w: r.w + stack, h: r.h + stack }
+            Rect {
+                x: r.x,
+                y: r.y - stack,
+                w: r.w + stack,
+                h: r.h + stack,
+            }
         })
         .collect();
     // Everything a label must not touch, with the stages it is shown in.
@@ -887,13 +1156,30 @@ fn place_labels(ir: &Ir, routing: &mut Routing) -> Vec<(usize, f32)> {
         .groups
         .iter()
         .zip(&routing.groups)
-        .map(|(g, (_, l))| (l.rect, (g.versions.first().map_or(0, |v| v.first), g.versions.last().map_or(0, |v| v.end))))
+        .map(|(g, (_, l))| {
+            (
+                l.rect,
+                (
+                    g.versions.first().map_or(0, |v| v.first),
+                    g.versions.last().map_or(0, |v| v.end),
+                ),
+            )
+        })
         .collect();
     let mut failed = Vec::new();
     for (i, e) in ir.edges.iter().enumerate() {
-        let Some(text) = e.versions.iter().filter_map(|v| v.props.as_deref()).max_by(|a, b| {
-            font::width(a, super::LABEL_PX, Weight::Regular).total_cmp(&font::width(b, super::LABEL_PX, Weight::Regular))
-        }) else {
+        let Some(text) = e
+            .versions
+            .iter()
+            .filter_map(|v| v.props.as_deref())
+            .max_by(|a, b| {
+                font::width(a, super::LABEL_PX, Weight::Regular).total_cmp(&font::width(
+                    b,
+                    super::LABEL_PX,
+                    Weight::Regular,
+                ))
+            })
+        else {
             continue;
         };
         let pts = &routing.routes[i];
@@ -905,24 +1191,39 @@ fn place_labels(ir: &Ir, routing: &mut Routing) -> Vec<(usize, f32)> {
         segs.sort_by(|&a, &b| {
             let ha = (pts[a].y - pts[a + 1].y).abs() < 0.5;
             let hb = (pts[b].y - pts[b + 1].y).abs() < 0.5;
-            (b == last && hb).cmp(&(a == last && ha)).then(hb.cmp(&ha)).then(seg_len(b).total_cmp(&seg_len(a))).then(a.cmp(&b))
+            (b == last && hb)
+                .cmp(&(a == last && ha))
+                .then(hb.cmp(&ha))
+                .then(seg_len(b).total_cmp(&seg_len(a)))
+                .then(a.cmp(&b))
         });
         let mut best: Option<(usize, Label)> = None;
         'search: for &s in &segs {
             let (p, q) = (pts[s], pts[s + 1]);
             let horizontal = (p.y - q.y).abs() < 0.5;
             for f in [0.5f32, 0.38, 0.62, 0.26, 0.74, 0.14, 0.86] {
-                let c = Point { x: p.x + (q.x - p.x) * f, y: p.y + (q.y - p.y) * f };
+                let c = Point {
+                    x: p.x + (q.x - p.x) * f,
+                    y: p.y + (q.y - p.y) * f,
+                };
                 let label = pill(text, c.x, c.y);
                 let r = label.rect;
                 // Keep clear of the segment's ends, where arrowheads and bends are.
                 let head = if s + 2 == pts.len() { 12.0 } else { 5.0 };
                 let tail = 5.0;
                 let fits = if horizontal {
-                    let (lo, hi) = if p.x < q.x { (p.x + tail, q.x - head) } else { (q.x + head, p.x - tail) };
+                    let (lo, hi) = if p.x < q.x {
+                        (p.x + tail, q.x - head)
+                    } else {
+                        (q.x + head, p.x - tail)
+                    };
                     r.x >= lo && r.right() <= hi
                 } else {
-                    let (lo, hi) = if p.y < q.y { (p.y + tail, q.y - head) } else { (q.y + head, p.y - tail) };
+                    let (lo, hi) = if p.y < q.y {
+                        (p.y + tail, q.y - head)
+                    } else {
+                        (q.y + head, p.y - tail)
+                    };
                     r.y >= lo && r.bottom() <= hi
                 };
                 if !fits {
@@ -930,8 +1231,13 @@ fn place_labels(ir: &Ir, routing: &mut Routing) -> Vec<(usize, f32)> {
                 }
                 let (ef, ee) = edge_life(ir, i);
                 let with = |(f, e): (usize, usize)| f < ee && ef < e;
-                let hits_node = solids.iter().enumerate().any(|(v, n)| with(lifetime(ir, v)) && n.inflate(4.0).overlaps(&r));
-                let hits_label = placed.iter().any(|(o, life)| with(*life) && o.inflate(3.0).overlaps(&r));
+                let hits_node = solids
+                    .iter()
+                    .enumerate()
+                    .any(|(v, n)| with(lifetime(ir, v)) && n.inflate(4.0).overlaps(&r));
+                let hits_label = placed
+                    .iter()
+                    .any(|(o, life)| with(*life) && o.inflate(3.0).overlaps(&r));
                 if hits_node || hits_label {
                     continue;
                 }
@@ -940,7 +1246,12 @@ fn place_labels(ir: &Ir, routing: &mut Routing) -> Vec<(usize, f32)> {
                     .iter()
                     .enumerate()
                     .filter(|&(j, _)| j != i)
-                    .map(|(_, other)| other.windows(2).filter(|w| r.inflate(1.0).cut_by(w[0], w[1])).count())
+                    .map(|(_, other)| {
+                        other
+                            .windows(2)
+                            .filter(|w| r.inflate(1.0).cut_by(w[0], w[1]))
+                            .count()
+                    })
                     .sum::<usize>();
                 if best.as_ref().is_none_or(|(c0, _)| crossings < *c0) {
                     best = Some((crossings, label));
@@ -976,8 +1287,15 @@ fn scene(ir: &Ir, sizes: &[(f32, f32, Vec<Vec<String>>)], routing: &Routing) -> 
                 shape: Shape::Group {
                     kind: group.kind,
                     rect: *rect,
-                    title: Label { text: v.props.clone(), rect: label.rect },
-                    members: group.members.iter().map(|&m| ir.nodes[m].id.clone()).collect(),
+                    title: Label {
+                        text: v.props.clone(),
+                        rect: label.rect,
+                    },
+                    members: group
+                        .members
+                        .iter()
+                        .map(|&m| ir.nodes[m].id.clone())
+                        .collect(),
                 },
             });
         }
@@ -999,13 +1317,21 @@ fn scene(ir: &Ir, sizes: &[(f32, f32, Vec<Vec<String>>)], routing: &Routing) -> 
                 first: v.first,
                 end: v.end,
                 is_new: is_new(v.first),
-                shape: Shape::Edge { style: e.style, points: routing.routes[i].clone(), label },
+                shape: Shape::Edge {
+                    style: e.style,
+                    points: routing.routes[i].clone(),
+                    label,
+                },
             });
         }
     }
     for (i, node) in ir.nodes.iter().enumerate() {
         for (k, v) in node.versions.iter().enumerate() {
-            let lines = sizes[i].2.get(k).cloned().unwrap_or_else(|| vec![v.props.label.clone()]);
+            let lines = sizes[i]
+                .2
+                .get(k)
+                .cloned()
+                .unwrap_or_else(|| vec![v.props.label.clone()]);
             items.push(Item {
                 key: node.id.clone(),
                 ends: None,
@@ -1023,5 +1349,11 @@ fn scene(ir: &Ir, sizes: &[(f32, f32, Vec<Vec<String>>)], routing: &Routing) -> 
         }
     }
     let view = super::bounds(&items, MARGIN);
-    Scene { title: ir.title.clone(), flavor: ir.flavor, stages: ir.stages.clone(), view, items }
+    Scene {
+        title: ir.title.clone(),
+        flavor: ir.flavor,
+        stages: ir.stages.clone(),
+        view,
+        items,
+    }
 }

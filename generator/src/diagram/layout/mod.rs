@@ -32,7 +32,15 @@ pub const LABEL_H: f32 = 17.0;
 /// A label pill for `text` centred at (`cx`, `cy`).
 pub fn pill(text: &str, cx: f32, cy: f32) -> Label {
     let w = super::font::width(text, LABEL_PX, super::font::Weight::Regular) + 2.0 * LABEL_PAD_X;
-    Label { text: text.to_string(), rect: Rect { x: cx - w / 2.0, y: cy - LABEL_H / 2.0, w, h: LABEL_H } }
+    Label {
+        text: text.to_string(),
+        rect: Rect {
+            x: cx - w / 2.0,
+            y: cy - LABEL_H / 2.0,
+            w,
+            h: LABEL_H,
+        },
+    }
 }
 
 /// The view box around everything drawn, with a margin.
@@ -50,15 +58,35 @@ pub fn bounds(scene_items: &[super::scene::Item], margin: f32) -> Rect {
         match &item.shape {
             Shape::Edge { points, .. } | Shape::Partition { points, .. } => {
                 for p in points {
-                    add(Rect { x: p.x - 6.0, y: p.y - 6.0, w: 12.0, h: 12.0 });
+                    add(Rect {
+                        x: p.x - 6.0,
+                        y: p.y - 6.0,
+                        w: 12.0,
+                        h: 12.0,
+                    });
                 }
             }
             Shape::Group { rect, .. } | Shape::Period { rect, .. } => add(*rect),
-            Shape::Lane { top, bottom, .. } => add(Rect { x: top.x, y: top.y, w: 1.0, h: bottom - top.y }),
+            Shape::Lane { top, bottom, .. } => add(Rect {
+                x: top.x,
+                y: top.y,
+                w: 1.0,
+                h: bottom - top.y,
+            }),
             Shape::Message { from, to, .. } => {
-                add(Rect { x: from.x.min(to.x), y: from.y.min(to.y), w: (from.x - to.x).abs(), h: (from.y - to.y).abs() });
+                add(Rect {
+                    x: from.x.min(to.x),
+                    y: from.y.min(to.y),
+                    w: (from.x - to.x).abs(),
+                    h: (from.y - to.y).abs(),
+                });
             }
-            Shape::Mark { at, .. } => add(Rect { x: at.x - 8.0, y: at.y - 8.0, w: 16.0, h: 16.0 }),
+            Shape::Mark { at, .. } => add(Rect {
+                x: at.x - 8.0,
+                y: at.y - 8.0,
+                w: 16.0,
+                h: 16.0,
+            }),
             Shape::Node { .. } => {}
         }
     }
@@ -66,5 +94,10 @@ pub fn bounds(scene_items: &[super::scene::Item], margin: f32) -> Rect {
     // Whole numbers keep the view box short and identical wherever it is printed.
     let x = (r.x - margin).floor();
     let y = (r.y - margin).floor();
-    Rect { x, y, w: (r.right() + margin).ceil() - x, h: (r.bottom() + margin).ceil() - y }
+    Rect {
+        x,
+        y,
+        w: (r.right() + margin).ceil() - x,
+        h: (r.bottom() + margin).ceil() - y,
+    }
 }

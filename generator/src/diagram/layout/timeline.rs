@@ -41,7 +41,13 @@ pub fn layout(ir: &Ir) -> Scene {
 
 fn finish(ir: &Ir, items: Vec<Item>) -> Scene {
     let view = super::bounds(&items, MARGIN);
-    Scene { title: ir.title.clone(), flavor: ir.flavor, stages: ir.stages.clone(), view, items }
+    Scene {
+        title: ir.title.clone(),
+        flavor: ir.flavor,
+        stages: ir.stages.clone(),
+        view,
+        items,
+    }
 }
 
 fn mark_label(ir: &Ir, m: usize) -> Option<&str> {
@@ -49,7 +55,13 @@ fn mark_label(ir: &Ir, m: usize) -> Option<&str> {
         .versions
         .iter()
         .filter_map(|v| v.props.as_deref())
-        .max_by(|a, b| font::width(a, super::LABEL_PX, Weight::Regular).total_cmp(&font::width(b, super::LABEL_PX, Weight::Regular)))
+        .max_by(|a, b| {
+            font::width(a, super::LABEL_PX, Weight::Regular).total_cmp(&font::width(
+                b,
+                super::LABEL_PX,
+                Weight::Regular,
+            ))
+        })
 }
 
 /// Whether segment `a`–`b` (any direction) passes through rectangle `r` (Liang–Barsky).
@@ -57,7 +69,12 @@ fn segment_hits(r: &Rect, a: Point, b: Point) -> bool {
     let (dx, dy) = (b.x - a.x, b.y - a.y);
     let mut t0: f32 = 0.0;
     let mut t1: f32 = 1.0;
-    for (p, q) in [(-dx, a.x - r.x), (dx, r.right() - a.x), (-dy, a.y - r.y), (dy, r.bottom() - a.y)] {
+    for (p, q) in [
+        (-dx, a.x - r.x),
+        (dx, r.right() - a.x),
+        (-dy, a.y - r.y),
+        (dy, r.bottom() - a.y),
+    ] {
         if p == 0.0 {
             if q < 0.0 {
                 return false;
@@ -82,13 +99,19 @@ fn attempt(ir: &Ir, unit: f32) -> (Vec<Item>, usize) {
         .lanes
         .iter()
         .map(|l| {
-            let w = l.versions.iter().map(|v| font::width(&v.props, HEADER_PX, Weight::Semibold)).fold(0.0, f32::max);
+            let w = l
+                .versions
+                .iter()
+                .map(|v| font::width(&v.props, HEADER_PX, Weight::Semibold))
+                .fold(0.0, f32::max);
             (w + 24.0).max(48.0).ceil()
         })
         .collect();
     let gap = header_w.iter().fold(MIN_LANE_GAP, |g, w| g.max(w + 24.0));
     let first_x = MARGIN + header_w.first().copied().unwrap_or(48.0) / 2.0 + 4.0;
-    let lane_x: Vec<f32> = (0..ir.lanes.len()).map(|i| (first_x + i as f32 * gap).round()).collect();
+    let lane_x: Vec<f32> = (0..ir.lanes.len())
+        .map(|i| (first_x + i as f32 * gap).round())
+        .collect();
     let top = MARGIN;
     let t0 = top + HEADER_H + 22.0;
     let y = |t: f64| (t0 + t as f32 * unit).round();
@@ -97,42 +120,97 @@ fn attempt(ir: &Ir, unit: f32) -> (Vec<Item>, usize) {
         .iter()
         .map(|m| match m.kind {
             MarkKind::Message { received, .. } => received,
-            MarkKind::Event { at, .. } | MarkKind::Crash { at, .. } | MarkKind::Recover { at, .. } => at,
+            MarkKind::Event { at, .. }
+            | MarkKind::Crash { at, .. }
+            | MarkKind::Recover { at, .. } => at,
             MarkKind::Period { to, .. } | MarkKind::Partition { to, .. } => to,
         })
         .fold(0.0f64, f64::max);
     let bottom = y(max_t) + 26.0;
 
     let headers: Vec<Rect> = (0..ir.lanes.len())
-        .map(|i| Rect { x: lane_x[i] - header_w[i] / 2.0, y: top, w: header_w[i], h: HEADER_H })
+        .map(|i| Rect {
+            x: lane_x[i] - header_w[i] / 2.0,
+            y: top,
+            w: header_w[i],
+            h: HEADER_H,
+        })
         .collect();
     // Obstacles every label must avoid: headers, dots, and labels placed so far.
     let mut hard: Vec<Rect> = headers.clone();
     // Lines a label should rather not cover.
     let mut lines: Vec<(Point, Point)> = (0..ir.lanes.len())
-        .map(|i| (Point { x: lane_x[i], y: top + HEADER_H }, Point { x: lane_x[i], y: bottom }))
+        .map(|i| {
+            (
+                Point {
+                    x: lane_x[i],
+                    y: top + HEADER_H,
+                },
+                Point {
+                    x: lane_x[i],
+                    y: bottom,
+                },
+            )
+        })
         .collect();
     let mut geometry: Vec<(Point, Point)> = Vec::with_capacity(ir.marks.len());
     for m in &ir.marks {
         let g = match m.kind {
-            MarkKind::Message { from, sent, to, received, arrow } => {
-                let a = Point { x: lane_x[from], y: y(sent) };
-                let mut b = Point { x: lane_x[to], y: y(received) };
+            MarkKind::Message {
+                from,
+                sent,
+                to,
+                received,
+                arrow,
+            } => {
+                let a = Point {
+                    x: lane_x[from],
+                    y: y(sent),
+                };
+                let mut b = Point {
+                    x: lane_x[to],
+                    y: y(received),
+                };
                 if arrow == Arrow::Lost {
-                    b = Point { x: (a.x + (b.x - a.x) * LOST_AT).round(), y: (a.y + (b.y - a.y) * LOST_AT).round() };
+                    b = Point {
+                        x: (a.x + (b.x - a.x) * LOST_AT).round(),
+                        y: (a.y + (b.y - a.y) * LOST_AT).round(),
+                    };
                 }
                 lines.push((a, b));
                 (a, b)
             }
-            MarkKind::Event { lane, at } | MarkKind::Crash { lane, at } | MarkKind::Recover { lane, at } => {
-                let p = Point { x: lane_x[lane], y: y(at) };
-                hard.push(Rect { x: p.x - 7.0, y: p.y - 7.0, w: 14.0, h: 14.0 });
+            MarkKind::Event { lane, at }
+            | MarkKind::Crash { lane, at }
+            | MarkKind::Recover { lane, at } => {
+                let p = Point {
+                    x: lane_x[lane],
+                    y: y(at),
+                };
+                hard.push(Rect {
+                    x: p.x - 7.0,
+                    y: p.y - 7.0,
+                    w: 14.0,
+                    h: 14.0,
+                });
                 (p, p)
             }
-            MarkKind::Period { lane, from, to } => {
-                (Point { x: lane_x[lane], y: y(from) }, Point { x: lane_x[lane], y: y(to) })
-            }
-            MarkKind::Partition { left, right, from, to } => {
+            MarkKind::Period { lane, from, to } => (
+                Point {
+                    x: lane_x[lane],
+                    y: y(from),
+                },
+                Point {
+                    x: lane_x[lane],
+                    y: y(to),
+                },
+            ),
+            MarkKind::Partition {
+                left,
+                right,
+                from,
+                to,
+            } => {
                 let x = ((lane_x[left] + lane_x[right]) / 2.0).round();
                 let (a, b) = (Point { x, y: y(from) }, Point { x, y: y(to) });
                 lines.push((a, b));
@@ -148,32 +226,58 @@ fn attempt(ir: &Ir, unit: f32) -> (Vec<Item>, usize) {
     let mut order: Vec<usize> = (0..ir.marks.len()).collect();
     order.sort_by_key(|&m| usize::from(matches!(ir.marks[m].kind, MarkKind::Message { .. })));
     for m in order {
-        let Some(text) = mark_label(ir, m) else { continue };
+        let Some(text) = mark_label(ir, m) else {
+            continue;
+        };
         let (a, b) = geometry[m];
         let w = pill(text, 0.0, 0.0).rect.w;
         let mut candidates: Vec<Point> = Vec::new();
         match ir.marks[m].kind {
             MarkKind::Message { .. } => {
                 for f in [0.5f32, 0.4, 0.6, 0.3, 0.7, 0.22, 0.78] {
-                    candidates.push(Point { x: a.x + (b.x - a.x) * f, y: a.y + (b.y - a.y) * f });
+                    candidates.push(Point {
+                        x: a.x + (b.x - a.x) * f,
+                        y: a.y + (b.y - a.y) * f,
+                    });
                 }
             }
             MarkKind::Period { .. } => {
                 let mid = (a.y + b.y) / 2.0;
                 for cy in [mid, a.y + LABEL_H, b.y - LABEL_H] {
-                    candidates.push(Point { x: a.x + 10.0 + w / 2.0, y: cy });
-                    candidates.push(Point { x: a.x - 10.0 - w / 2.0, y: cy });
+                    candidates.push(Point {
+                        x: a.x + 10.0 + w / 2.0,
+                        y: cy,
+                    });
+                    candidates.push(Point {
+                        x: a.x - 10.0 - w / 2.0,
+                        y: cy,
+                    });
                 }
             }
             MarkKind::Partition { .. } => {
-                candidates.push(Point { x: a.x, y: a.y - LABEL_H / 2.0 - 3.0 });
-                candidates.push(Point { x: a.x, y: (a.y + b.y) / 2.0 });
-                candidates.push(Point { x: b.x, y: b.y + LABEL_H / 2.0 + 3.0 });
+                candidates.push(Point {
+                    x: a.x,
+                    y: a.y - LABEL_H / 2.0 - 3.0,
+                });
+                candidates.push(Point {
+                    x: a.x,
+                    y: (a.y + b.y) / 2.0,
+                });
+                candidates.push(Point {
+                    x: b.x,
+                    y: b.y + LABEL_H / 2.0 + 3.0,
+                });
             }
             _ => {
                 for dy in [0.0f32, -LABEL_H, LABEL_H] {
-                    candidates.push(Point { x: a.x + 11.0 + w / 2.0, y: a.y + dy });
-                    candidates.push(Point { x: a.x - 11.0 - w / 2.0, y: a.y + dy });
+                    candidates.push(Point {
+                        x: a.x + 11.0 + w / 2.0,
+                        y: a.y + dy,
+                    });
+                    candidates.push(Point {
+                        x: a.x - 11.0 - w / 2.0,
+                        y: a.y + dy,
+                    });
                 }
             }
         }
@@ -184,7 +288,10 @@ fn attempt(ir: &Ir, unit: f32) -> (Vec<Item>, usize) {
             if r.x < MARGIN || r.y < top || hard.iter().any(|h| h.inflate(2.0).overlaps(&r)) {
                 continue;
             }
-            let own = matches!(ir.marks[m].kind, MarkKind::Message { .. } | MarkKind::Partition { .. });
+            let own = matches!(
+                ir.marks[m].kind,
+                MarkKind::Message { .. } | MarkKind::Partition { .. }
+            );
             let crossings = lines
                 .iter()
                 .filter(|(p, q)| !(own && *p == a && *q == b))
@@ -223,7 +330,10 @@ fn attempt(ir: &Ir, unit: f32) -> (Vec<Item>, usize) {
                 shape: Shape::Lane {
                     header: headers[i],
                     text: v.props.clone(),
-                    top: Point { x: lane_x[i], y: top + HEADER_H },
+                    top: Point {
+                        x: lane_x[i],
+                        y: top + HEADER_H,
+                    },
                     bottom,
                 },
             });
@@ -250,9 +360,24 @@ fn attempt(ir: &Ir, unit: f32) -> (Vec<Item>, usize) {
                 _ => None,
             };
             let shape = match mark.kind {
-                MarkKind::Message { arrow, .. } => Shape::Message { from: a, to: b, arrow, label },
-                MarkKind::Event { .. } => Shape::Mark { what: "event", at: a, down_to: None, label },
-                MarkKind::Recover { .. } => Shape::Mark { what: "recover", at: a, down_to: None, label },
+                MarkKind::Message { arrow, .. } => Shape::Message {
+                    from: a,
+                    to: b,
+                    arrow,
+                    label,
+                },
+                MarkKind::Event { .. } => Shape::Mark {
+                    what: "event",
+                    at: a,
+                    down_to: None,
+                    label,
+                },
+                MarkKind::Recover { .. } => Shape::Mark {
+                    what: "recover",
+                    at: a,
+                    down_to: None,
+                    label,
+                },
                 MarkKind::Crash { lane, at } => {
                     let until = ir
                         .marks
@@ -261,24 +386,52 @@ fn attempt(ir: &Ir, unit: f32) -> (Vec<Item>, usize) {
                             MarkKind::Recover { lane: l, at: t } if l == lane && t > at => Some(t),
                             _ => None,
                         })
-                        .fold(None, |acc: Option<f64>, t| Some(acc.map_or(t, |x| x.min(t))));
-                    Shape::Mark { what: "crash", at: a, down_to: Some(until.map_or(bottom, y)), label }
+                        .fold(None, |acc: Option<f64>, t| {
+                            Some(acc.map_or(t, |x| x.min(t)))
+                        });
+                    Shape::Mark {
+                        what: "crash",
+                        at: a,
+                        down_to: Some(until.map_or(bottom, y)),
+                        label,
+                    }
                 }
-                MarkKind::Period { .. } => Shape::Period { rect: Rect { x: a.x - 5.0, y: a.y, w: 10.0, h: b.y - a.y }, label },
+                MarkKind::Period { .. } => Shape::Period {
+                    rect: Rect {
+                        x: a.x - 5.0,
+                        y: a.y,
+                        w: 10.0,
+                        h: b.y - a.y,
+                    },
+                    label,
+                },
                 MarkKind::Partition { .. } => {
                     let mut points = Vec::new();
                     let mut yy = a.y;
                     let mut left = true;
                     while yy < b.y {
-                        points.push(Point { x: a.x + if left { -5.0 } else { 5.0 }, y: yy });
+                        points.push(Point {
+                            x: a.x + if left { -5.0 } else { 5.0 },
+                            y: yy,
+                        });
                         yy += 8.0;
                         left = !left;
                     }
-                    points.push(Point { x: a.x + if left { -5.0 } else { 5.0 }, y: b.y });
+                    points.push(Point {
+                        x: a.x + if left { -5.0 } else { 5.0 },
+                        y: b.y,
+                    });
                     Shape::Partition { points, label }
                 }
             };
-            items.push(Item { key: mark.key.clone(), ends: None, first: v.first, end: v.end, is_new: is_new(v.first), shape });
+            items.push(Item {
+                key: mark.key.clone(),
+                ends: None,
+                first: v.first,
+                end: v.end,
+                is_new: is_new(v.first),
+                shape,
+            });
         }
     }
     (items, failures)
