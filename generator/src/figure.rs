@@ -13,7 +13,7 @@
 //! diagrams can share a page, and `print.html`, which holds every chapter, stays valid.
 
 use crate::diagram::Diagram;
-use crate::mdbook::render::escape;
+use crate::html::escape;
 
 /// The prefix of every id inside one rendering of a diagram.
 fn prefix(id: &str, part: &str) -> String {

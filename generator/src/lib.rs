@@ -24,6 +24,7 @@ pub mod diagram;
 pub mod directive;
 pub mod figure;
 pub mod frontmatter;
+pub mod html;
 pub mod hub;
 pub mod mdbook;
 pub mod scaffold;

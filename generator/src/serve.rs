@@ -190,33 +190,13 @@ fn local_path(root: &Path, url_path: &str) -> Option<PathBuf> {
             "" | "." => {}
             ".." => return None,
             s if s.contains('\\') => return None,
-            s => file.push(percent_decode(s)),
+            s => file.push(crate::html::percent_decode(s)),
         }
     }
     if file.is_dir() {
         file.push("index.html");
     }
     Some(file)
-}
-
-fn percent_decode(s: &str) -> String {
-    let mut out = Vec::with_capacity(s.len());
-    let bytes = s.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(b) = s
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn content_type(path: &Path) -> &'static str {
@@ -268,7 +248,7 @@ fn events(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
 }
 
 fn error_page(message: &str) -> String {
-    let escaped = crate::mdbook::render::escape(message);
+    let escaped = crate::html::escape(message);
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Build failed</title></head>\
          <body style=\"font-family:sans-serif;margin:2rem\"><h1>The book did not build</h1>\

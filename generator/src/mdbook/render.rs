@@ -18,6 +18,7 @@ use mdbook_renderer::{RenderContext, Renderer};
 
 use super::preprocess::META_PREFIX;
 use crate::frontmatter::PageMeta;
+use crate::html::escape;
 
 const META_START: &str = "<!-- dsbook:meta -->";
 const META_END: &str = "<!-- /dsbook:meta -->";
@@ -174,21 +175,5 @@ fn replace_meta(html: &str, meta: &PageMeta, image: Option<&str>) -> String {
     out.push('\n');
     out.push_str(indent);
     out.push_str(&html[end..]);
-    out
-}
-
-/// Escapes text for an HTML attribute value.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
     out
 }

@@ -443,14 +443,14 @@ fn render(excerpt: &Excerpt<'_>, context: bool, repo_url: &str) -> String {
     let _ = write!(
         out,
         "<p class=\"snippet-source\"><a href=\"{}#{anchor}\">{}</a>",
-        escape_attr(&url),
-        escape_text(&file.path),
+        crate::html::escape(&url),
+        crate::html::escape(&file.path),
     );
     if let Some(tests) = file.index.tests.first() {
         let _ = write!(
             out,
             " · <a href=\"{}#L{}\">tests</a>",
-            escape_attr(&url),
+            crate::html::escape(&url),
             lines.line_of(tests.start) + 1
         );
     }
@@ -493,16 +493,6 @@ fn longest_backtick_run(code: &str) -> usize {
         .map(|l| l.trim_start().chars().take_while(|&c| c == '`').count())
         .max()
         .unwrap_or(0)
-}
-
-fn escape_attr(s: &str) -> String {
-    escape_text(s).replace('"', "&quot;")
-}
-
-fn escape_text(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 #[cfg(test)]
