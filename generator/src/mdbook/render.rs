@@ -64,6 +64,10 @@ impl Renderer for DsHtml {
             .ok()
             .flatten();
         let site_url: Option<String> = ctx.config.get("output.html.site-url").ok().flatten();
+        let toc = ctx.destination.join("toc.html");
+        if toc.exists() {
+            patch(&toc, valid_toc)?;
+        }
         for (page, meta) in &metas {
             let image = match (&meta.diagram, &diagrams_dir) {
                 (Some(id), Some(dir)) => {
@@ -103,6 +107,30 @@ fn write_card(diagrams: &Path, id: &str, dest: &Path) -> Result<String> {
     std::fs::create_dir_all(dest.join("cards"))?;
     std::fs::write(dest.join(&rel), png)?;
     Ok(rel)
+}
+
+/// Repairs two pieces of invalid markup that mdBook 0.5.4's table-of-contents helper writes
+/// into `toc.html`, the sidebar shown without JavaScript: a part title nested as an `<li>`
+/// inside another `<li>`, and a `<div>` inside the fold toggle's `<a>`. (The same markup in
+/// `toc.js` is repaired by the browser's DOM; `toc.html` is parsed as written.)
+fn valid_toc(html: &str) -> String {
+    let mut out = html.replace(
+        "<a class=\"chapter-fold-toggle\"><div>❱</div></a>",
+        "<a class=\"chapter-fold-toggle\"><span>❱</span></a>",
+    );
+    let open = "<li class=\"chapter-item \"><li class=\"part-title\">";
+    while let Some(start) = out.find(open) {
+        let title_start = start + open.len();
+        let Some(end) = out[title_start..].find("</li></li>") else {
+            break;
+        };
+        let title = out[title_start..title_start + end].to_owned();
+        out.replace_range(
+            start..title_start + end + "</li></li>".len(),
+            &format!("<li class=\"part-title\">{title}</li>"),
+        );
+    }
+    out
 }
 
 fn take_meta(content: &str) -> Option<(PageMeta, String)> {
@@ -176,4 +204,18 @@ fn replace_meta(html: &str, meta: &PageMeta, image: Option<&str>) -> String {
     out.push_str(indent);
     out.push_str(&html[end..]);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repairs_the_toc_helpers_markup() {
+        let html = "<ol><li class=\"chapter-item \"><li class=\"part-title\">Appendix</li></li><li><span><a href=\"a.html\">A</a><a class=\"chapter-fold-toggle\"><div>❱</div></a></span></li></ol>";
+        assert_eq!(
+            valid_toc(html),
+            "<ol><li class=\"part-title\">Appendix</li><li><span><a href=\"a.html\">A</a><a class=\"chapter-fold-toggle\"><span>❱</span></a></span></li></ol>"
+        );
+    }
 }
