@@ -22,8 +22,9 @@ commands:
   serve [--port N]          serve the book on 127.0.0.1:N (default 3000), rebuilding and
                             reloading the browser when book/, diagrams/, snippets/ or theme/ change
   check                     run every validation of the build without writing the output
-  new <format> <id> --title T --tags \"A, B\" --summary S
-                            start a new piece as a draft; format is handbook, design or tool
+  new <format> <id> [--title T --tags \"A, B\" --summary S]
+                            start the files of a piece (a draft the catalogue lists, or, with
+                            the three flags, a new one); format is handbook, design or tool
   render <file.dsd> [--stage N] [--scale S] -o <out.svg|out.png>
                             draw one stage of a diagram (default: the last) as SVG or PNG
   help                      show this message

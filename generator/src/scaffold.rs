@@ -51,15 +51,32 @@ pub fn plan(piece: &NewPiece, catalog: &Catalog) -> Result<Plan, String> {
             "`{id}` is not a valid id: use lower-case letters, digits and hyphens, like `web-crawler`"
         ));
     }
-    if catalog.piece(id).is_some() {
-        return Err(format!("the catalogue already has a piece `{id}`"));
-    }
-    if piece.tags.is_empty() || piece.tags.iter().any(|t| tag_slug(t).is_empty()) {
-        return Err("give one to three tags, like --tags \"Caching, Sharding\"".to_owned());
-    }
-    if piece.title.trim().is_empty() || piece.summary.trim().is_empty() {
-        return Err("give a --title and a one-sentence --summary".to_owned());
-    }
+    // The catalogue lists every planned piece as a draft, so most new chapters start from an
+    // existing entry; a piece not in the catalogue yet gets its entry too.
+    let existing = catalog.piece(id);
+    let title = match existing {
+        Some(p) if p.format != piece.format => {
+            return Err(format!(
+                "`{id}` is a {} in the catalogue, not a {}",
+                p.format.key(),
+                piece.format.key()
+            ));
+        }
+        Some(p) if p.is_published() => return Err(format!("`{id}` is already published")),
+        Some(p) => p.title.clone(),
+        None => {
+            if piece.tags.is_empty() || piece.tags.iter().any(|t| tag_slug(t).is_empty()) {
+                return Err("a piece new to the catalogue needs one to three tags, like --tags \"Caching, Sharding\"".to_owned());
+            }
+            if piece.title.trim().is_empty() || piece.summary.trim().is_empty() {
+                return Err(
+                    "a piece new to the catalogue needs a --title and a one-sentence --summary"
+                        .to_owned(),
+                );
+            }
+            piece.title.clone()
+        }
+    };
     let chapter = format!("{}/{id}.md", piece.format.folder());
     let module = id.replace('-', "_");
     let fill = |template: &str| {
@@ -90,8 +107,11 @@ pub fn plan(piece: &NewPiece, catalog: &Catalog) -> Result<Plan, String> {
         tags.join(", "),
         quote(&piece.summary),
     );
-    let mut plan = vec![
-        Edit::Append(PathBuf::from("book/catalog.toml"), entry),
+    let mut plan = Vec::new();
+    if existing.is_none() {
+        plan.push(Edit::Append(PathBuf::from("book/catalog.toml"), entry));
+    }
+    plan.extend([
         Edit::Create(
             PathBuf::from("book/src").join(&chapter),
             fill(chapter_template),
@@ -104,7 +124,7 @@ pub fn plan(piece: &NewPiece, catalog: &Catalog) -> Result<Plan, String> {
             PathBuf::from("snippets/src/lib.rs"),
             format!("pub mod {module};\n"),
         ),
-    ];
+    ]);
     if piece.format == Format::Design {
         plan.push(Edit::Create(
             PathBuf::from(format!("diagrams/{id}.dsd")),
@@ -202,17 +222,31 @@ mod tests {
     }
 
     #[test]
-    fn refuses_taken_ids_and_missing_fields() {
+    fn starts_listed_drafts_and_refuses_what_it_cannot_start() {
         let mut text = "[topic]\ntitle = \"T\"\ndescription = \"D\"\n".to_owned();
         let Edit::Append(_, entry) = &plan(&piece(Format::Tool), &catalog()).unwrap()[0] else {
             unreachable!()
         };
         text.push_str(entry);
-        let taken = crate::catalog::parse("c", &text).0.unwrap();
+        let listed = crate::catalog::parse("c", &text).0.unwrap();
+        // A draft already in the catalogue gets its files, and no second entry.
+        let files = plan(&piece(Format::Tool), &listed).unwrap();
         assert!(
-            plan(&piece(Format::Tool), &taken)
+            files
+                .iter()
+                .all(|e| !matches!(e, Edit::Append(p, _) if p.ends_with("catalog.toml")))
+        );
+        assert!(
+            plan(&piece(Format::Design), &listed)
                 .unwrap_err()
-                .contains("already")
+                .contains("is a tool")
+        );
+        let published = text.replace("status = \"draft\"", "status = \"published\"");
+        let published = crate::catalog::parse("c", &published).0.unwrap();
+        assert!(
+            plan(&piece(Format::Tool), &published)
+                .unwrap_err()
+                .contains("already published")
         );
         let mut no_tags = piece(Format::Handbook);
         no_tags.tags.clear();
