@@ -84,9 +84,9 @@ pub fn plan(piece: &NewPiece, catalog: &Catalog) -> Result<Plan, String> {
             .replace("{{id}}", id)
             .replace(
                 "{{dsl_title}}",
-                &piece.title.replace('\\', "\\\\").replace('"', "\\\""),
+                &title.replace('\\', "\\\\").replace('"', "\\\""),
             )
-            .replace("{{title}}", &piece.title)
+            .replace("{{title}}", &title)
             .replace("{{chapter}}", &chapter)
             .replace("{{module}}", &module)
             .replace("{{{{", "{{")
