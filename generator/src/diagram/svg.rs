@@ -146,21 +146,15 @@ pub fn clean_prefix(prefix: &str) -> String {
 /// control characters, U+FFFE, U+FFFF) are dropped; `{` is escaped so that mdBook's
 /// `{{#…}}` preprocessing never sees it in a label.
 pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '{' => out.push_str("&#123;"),
-            '\t' | '\n' | '\r' => out.push(' '),
-            c if c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    let cleaned: String = text
+        .chars()
+        .filter_map(|c| match c {
+            '\t' | '\n' | '\r' => Some(' '),
+            c if c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}' => None,
+            c => Some(c),
+        })
+        .collect();
+    crate::html::escape(&cleaned).replace('{', "&#123;")
 }
 
 /// The CSS that shows one stage of the all-stages form: with `data-ds-stage="k"` (1-based) on
