@@ -111,6 +111,13 @@
             document.documentElement.classList.toggle('ds-stepping', on);
             if (!on && stepper.classList.contains('ds-full')) { setFull(false); }
             if (on) { current = 0; show(following(), false); }
+            measure();
+        }
+
+        // Links to a heading must land below the stepper, not under it.
+        function measure() {
+            var h = stepper.hidden ? 0 : stepper.offsetHeight;
+            document.documentElement.style.setProperty('--ds-stepper-h', h + 'px');
         }
 
         prev.addEventListener('click', function () { pick(current - 1); });
@@ -137,6 +144,7 @@
             if (!inList) { e.preventDefault(); }
         });
         window.addEventListener('scroll', onScroll, { passive: true });
+        window.addEventListener('resize', measure);
         if (wide.addEventListener) { wide.addEventListener('change', layout); }
         layout();
     }

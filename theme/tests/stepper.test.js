@@ -88,6 +88,28 @@ test('the stepper follows the section being read and announces each stage', asyn
     }
 });
 
+test('a link to a section lands below the stepper, which shows that section\'s stage', async () => {
+    const browser = await launch();
+    try {
+        for (const rel of stepperPages()) {
+            const { page, close } = await openPage(browser, rel, { viewport: WIDE });
+            const ids = await page.$$eval('.ds-stage-figure', (figs) => figs.map((f) => f.previousElementSibling.id));
+            const k = Math.min(3, ids.length);
+            await close();
+            const linked = await openPage(browser, `${rel}#${ids[k - 1]}`, { viewport: WIDE });
+            await linked.page.waitForFunction((k) => document.querySelector('.ds-stepper-view').getAttribute('data-ds-stage') === String(k), k);
+            const where = await linked.page.evaluate((id) => ({
+                heading: document.getElementById(id).getBoundingClientRect().top,
+                stepper: document.querySelector('div.ds-stepper').getBoundingClientRect().bottom,
+            }), ids[k - 1]);
+            assert.ok(where.heading >= where.stepper, `${rel}: the heading is hidden under the stepper (${JSON.stringify(where)})`);
+            await linked.close();
+        }
+    } finally {
+        await browser.close();
+    }
+});
+
 test('buttons, the stage list and arrow keys move through stages without leaving the page', async () => {
     const browser = await launch();
     try {
