@@ -1,0 +1,156 @@
+//! A consistent-hash ring with virtual nodes, weights and replica placement.
+//!
+//! Shown in the Consistent-Hash Ring Explorer (`book/src/tools/ring-explorer.md`), whose
+//! JavaScript core must agree with this module key for key (see the `vectors` tests), and
+//! meant for the Key-Value Store and Distributed Cache chapters.
+//!
+//! In: physical nodes with weights, a number of virtual nodes per unit of weight, and keys.
+//! Out: each key's owner (the first token clockwise from the key's hash, wrapping at 2³²),
+//! its preference list (the owner, then the next distinct physical nodes clockwise), and
+//! placement by `hash mod n` for comparison.
+
+use std::collections::BTreeMap;
+
+// region: hash
+/// A 32-bit hash that is the same on every machine and in every language the book uses:
+/// FNV-1a over the UTF-8 bytes, then MurmurHash3's 32-bit finaliser so that names which
+/// differ only in their last character (`node-a#1`, `node-a#2`) land far apart.
+///
+/// ```
+/// use snippets::ring::hash32;
+///
+/// assert_eq!(hash32("node-a#0"), hash32("node-a#0")); // stable everywhere
+/// assert_ne!(hash32("node-a#0"), hash32("node-a#1"));
+/// ```
+pub fn hash32(text: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5; // FNV-1a offset basis
+    for &b in text.as_bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193); // FNV prime
+    }
+    h ^= h >> 16; // fmix32
+    h = h.wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xc2b2_ae35);
+    h ^ (h >> 16)
+}
+// endregion: hash
+
+/// The ring: physical nodes with weights, and the tokens their virtual nodes place.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ring {
+    /// Virtual nodes per unit of weight.
+    vnodes: u32,
+    /// Physical node name → weight.
+    nodes: BTreeMap<String, u32>,
+    /// Token position → the node that owns the arc ending there.
+    tokens: BTreeMap<u32, String>,
+}
+
+impl Ring {
+    /// An empty ring that gives each node `vnodes` tokens per unit of weight.
+    pub fn new(vnodes: u32) -> Ring {
+        assert!(vnodes > 0, "a node needs at least one token");
+        Ring {
+            vnodes,
+            ..Ring::default()
+        }
+    }
+
+    // region: tokens
+    /// Adds `node` with `weight`: it places `weight × vnodes` tokens, each at the hash of
+    /// `"<node>#<i>"`. A token's position depends only on its node and index, so adding or
+    /// removing other nodes never moves it.
+    pub fn add(&mut self, node: &str, weight: u32) {
+        self.nodes.insert(node.to_string(), weight);
+        self.rebuild();
+    }
+
+    /// Removes `node` and its tokens; its arcs fall to the next tokens clockwise.
+    pub fn remove(&mut self, node: &str) {
+        self.nodes.remove(node);
+        self.rebuild();
+    }
+
+    fn rebuild(&mut self) {
+        self.tokens.clear();
+        for (node, &weight) in &self.nodes {
+            for i in 0..weight * self.vnodes {
+                let token = hash32(&format!("{node}#{i}"));
+                // Two tokens on one position (rare with 2³² positions): the node whose name
+                // sorts first keeps it, whatever order the nodes joined in.
+                self.tokens.entry(token).or_insert_with(|| node.clone());
+            }
+        }
+    }
+    // endregion: tokens
+
+    /// The physical nodes, by name.
+    pub fn nodes(&self) -> impl Iterator<Item = &str> {
+        self.nodes.keys().map(String::as_str)
+    }
+
+    /// Every token in clockwise order, with its node.
+    pub fn tokens(&self) -> impl Iterator<Item = (u32, &str)> {
+        self.tokens.iter().map(|(&t, n)| (t, n.as_str()))
+    }
+
+    // region: lookup
+    /// The node that owns `key`: the first token at or after the key's hash, wrapping
+    /// around to the smallest token past 2³² − 1.
+    ///
+    /// ```
+    /// use snippets::ring::Ring;
+    ///
+    /// let mut ring = Ring::new(100);
+    /// for node in ["node-a", "node-b", "node-c"] {
+    ///     ring.add(node, 1);
+    /// }
+    /// let owner = ring.owner("user:42").unwrap();
+    /// ring.add("node-d", 1);
+    /// // A key either stays put or moves to the node that joined.
+    /// let now = ring.owner("user:42").unwrap();
+    /// assert!(now == owner || now == "node-d");
+    /// ```
+    pub fn owner(&self, key: &str) -> Option<&str> {
+        self.clockwise(hash32(key)).next()
+    }
+
+    /// The `n` distinct physical nodes that hold `key`, owner first, in clockwise order:
+    /// tokens of a node already in the list are skipped, so two replicas never share a
+    /// machine. Fewer than `n` when the ring has fewer nodes.
+    pub fn preference_list(&self, key: &str, n: usize) -> Vec<&str> {
+        let mut list: Vec<&str> = Vec::with_capacity(n);
+        for node in self.clockwise(hash32(key)) {
+            if list.len() == n.min(self.nodes.len()) {
+                break;
+            }
+            if !list.contains(&node) {
+                list.push(node);
+            }
+        }
+        list
+    }
+
+    /// Token owners clockwise from `position`, once round the ring.
+    fn clockwise(&self, position: u32) -> impl Iterator<Item = &str> {
+        let after = self.tokens.range(position..);
+        let wrapped = self.tokens.range(..position);
+        after.chain(wrapped).map(|(_, n)| n.as_str())
+    }
+    // endregion: lookup
+}
+
+// region: modulo
+/// Placement without a ring, for comparison: the node at `hash mod n` in `nodes`. Adding a
+/// node changes `n`, so most keys change owner.
+pub fn mod_owner<'a>(key: &str, nodes: &[&'a str]) -> Option<&'a str> {
+    let n = u32::try_from(nodes.len()).ok().filter(|&n| n > 0)?;
+    Some(nodes[(hash32(key) % n) as usize])
+}
+// endregion: modulo
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod vectors;
