@@ -1,0 +1,182 @@
+// The ring explorer's core, without a browser: it must agree exactly with the Rust reference
+// (snippets/src/ring) on every shared vector in vectors/ring.json, and keep the invariants the
+// explorer's page claims: a join moves keys only to the new node, a leave moves only the
+// leaver's keys, the moved fraction is near the ideal, and replicas sit on distinct nodes.
+'use strict';
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const core = require('../tools/ring-core.js');
+
+const VECTORS = require(path.join(__dirname, 'vectors', 'ring.json'));
+
+function nodesOf(pairs) {
+    return pairs.map(([name, weight]) => ({ name, weight }));
+}
+
+// mulberry32: a seeded generator, so the "random data" tests are repeatable.
+function mulberry32(seed) {
+    let a = seed >>> 0;
+    return function () {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+
+test('the core matches every shared vector written by the Rust reference', (t) => {
+    let checked = 0;
+    for (const [input, expected] of VECTORS.hashes) {
+        assert.equal(core.hash32(input), expected, `hash32(${JSON.stringify(input)})`);
+        checked += 1;
+    }
+    for (const ring of VECTORS.rings) {
+        const nodes = nodesOf(ring.nodes);
+        const tokens = core.buildTokens(nodes, ring.vnodes);
+        assert.equal(tokens.length, ring.token_count, 'token count');
+        checked += 1;
+        ring.tokens.forEach(([pos, node], i) => {
+            assert.deepEqual([tokens[i].pos, tokens[i].node], [pos, node], `token ${i}`);
+            checked += 1;
+        });
+        for (const [key, owners] of ring.keys) {
+            const list = core.preferenceList(tokens, core.hash32(key), ring.replicas, nodes.length);
+            assert.deepEqual(list, owners, `${key} on ${JSON.stringify(ring.nodes)} × ${ring.vnodes}`);
+            checked += 1;
+        }
+    }
+    for (const change of VECTORS.changes) {
+        const before = core.create({ placement: change.placement, vnodes: change.vnodes, replicas: 1, keys: change.keys, nodes: nodesOf(change.before) });
+        const after = core.create({ placement: change.placement, vnodes: change.vnodes, replicas: 1, keys: change.keys, nodes: nodesOf(change.after) });
+        const moved = [];
+        for (let k = 0; k < change.keys; k++) {
+            if (before.config.nodes[before.lists[k][0]].name !== after.config.nodes[after.lists[k][0]].name) {
+                moved.push(core.keyName(k));
+            }
+        }
+        assert.equal(moved.length, change.moved, `moved count, ${change.placement} ${JSON.stringify(change.before)} → ${JSON.stringify(change.after)}`);
+        assert.deepEqual(moved, change.moved_keys);
+        checked += 1 + moved.length;
+    }
+    assert.equal(checked, VECTORS.checks, 'every vector in the file was checked');
+    t.diagnostic(`${checked} shared vectors checked against the Rust reference`);
+});
+
+test('adding a node moves keys only to it, and about 1/(n+1) of them', () => {
+    for (const vnodes of [1, 10, 100, 256]) {
+        for (let n = 1; n <= 7; n++) {
+            const before = core.create({ vnodes, keys: 10000, nodes: core.NAMES.slice(0, n) });
+            const after = core.apply(before, { type: 'add' });
+            const added = after.config.nodes[n].name;
+            assert.deepEqual(Object.keys(after.change.movedTo), after.change.moved ? [added] : []);
+            if (vnodes >= 100) {
+                const fraction = after.change.moved / after.change.total;
+                assert.ok(Math.abs(fraction - 1 / (n + 1)) < 0.06, `${n} → ${n + 1} nodes, ${vnodes} vnodes: moved ${fraction}`);
+            }
+        }
+    }
+});
+
+test('removing a node moves only its keys, to the survivors', () => {
+    for (const vnodes of [1, 16, 100]) {
+        const before = core.create({ vnodes, keys: 5000, nodes: core.NAMES.slice(0, 6) });
+        for (const gone of core.NAMES.slice(0, 6)) {
+            const after = core.apply(before, { type: 'remove', name: gone });
+            const owned = before.stats.loads[before.config.nodes.findIndex((n) => n.name === gone)];
+            assert.deepEqual(Object.keys(after.change.movedFrom), owned ? [gone] : []);
+            assert.equal(after.change.moved, owned);
+            assert.ok(!(gone in after.change.movedTo));
+        }
+    }
+});
+
+test('on random keys and random rings the moved fraction is near the ideal', () => {
+    const random = mulberry32(20261130);
+    const letters = 'abcdefghijklmnopqrstuvwxyz';
+    for (let trial = 0; trial < 20; trial++) {
+        const n = 2 + Math.floor(random() * 6);
+        const names = [];
+        while (names.length < n + 1) {
+            const name = 'srv-' + letters[Math.floor(random() * 26)] + letters[Math.floor(random() * 26)] + Math.floor(random() * 100);
+            if (!names.includes(name)) {
+                names.push(name);
+            }
+        }
+        const keys = Array.from({ length: 20000 }, () => 'k' + Math.floor(random() * 1e12).toString(36));
+        const small = core.buildTokens(names.slice(0, n).map((name) => ({ name, weight: 1 })), 128);
+        const large = core.buildTokens(names.map((name) => ({ name, weight: 1 })), 128);
+        let moved = 0;
+        for (const key of keys) {
+            const h = core.hash32(key);
+            const was = core.preferenceList(small, h, 1, n)[0];
+            const now = core.preferenceList(large, h, 1, n + 1)[0];
+            if (was !== now) {
+                moved += 1;
+                assert.equal(now, names[n], 'a key moved to a node that did not join');
+            }
+        }
+        const fraction = moved / keys.length;
+        assert.ok(Math.abs(fraction - 1 / (n + 1)) < 0.05, `trial ${trial}: ${n} → ${n + 1}, moved ${fraction}`);
+    }
+});
+
+test('replicas are distinct nodes, owner first, as many as the ring allows', () => {
+    for (const replicas of [1, 2, 3, 5]) {
+        for (const count of [1, 2, 3, 6]) {
+            for (const placement of ['ring', 'mod']) {
+                const state = core.create({ placement, vnodes: 20, replicas, keys: 3000, nodes: core.NAMES.slice(0, count) });
+                for (const list of state.lists) {
+                    assert.equal(list.length, Math.min(replicas, count));
+                    assert.equal(new Set(list).size, list.length);
+                }
+                assert.deepEqual(core.check(state), []);
+            }
+        }
+    }
+});
+
+test('token positions depend only on the node and its index', () => {
+    const tokensOf = (state, name) => state.tokens.filter((t) => t.node === name).map((t) => t.pos);
+    const a = core.create({ vnodes: 32, keys: 100, nodes: ['node-a', 'node-b'] });
+    const b = core.apply(core.apply(a, { type: 'add' }), { type: 'remove', name: 'node-b' });
+    assert.deepEqual(tokensOf(b, 'node-a'), tokensOf(a, 'node-a'));
+});
+
+test('hash mod n moves about n/(n+1) of the keys when a node joins', () => {
+    const before = core.create({ placement: 'mod', keys: 10000, nodes: core.NAMES.slice(0, 4) });
+    const after = core.apply(before, { type: 'add' });
+    // A key stays only if h mod 4 = h mod 5, that is h mod 20 < 4: 4/20 stay, 80% move.
+    assert.ok(Math.abs(after.change.moved / 10000 - 0.8) < 0.02, `moved ${after.change.moved}`);
+});
+
+test('every scenario runs to its end with the invariants holding and a caption per step', () => {
+    for (const sc of core.SCENARIOS) {
+        for (let step = 0; step <= sc.steps.length; step++) {
+            const at = core.scenarioAt(sc.id, step);
+            assert.equal(at.state.error, undefined, `${sc.id} step ${step}: ${at.state.error}`);
+            assert.deepEqual(core.check(at.state), [], `${sc.id} step ${step}`);
+            assert.ok(at.caption.length > 20 && !/NaN|undefined|null/.test(at.caption), `${sc.id} step ${step}: ${at.caption}`);
+        }
+    }
+});
+
+test('actions that cannot apply leave the state and say why', () => {
+    const one = core.create({ keys: 100, nodes: ['node-a'] });
+    assert.match(core.apply(one, { type: 'remove', name: 'node-a' }).error, /last node/);
+    assert.match(core.apply(one, { type: 'remove', name: 'node-x' }).error, /not on the ring/);
+    const full = core.create({ keys: 100, nodes: core.NAMES });
+    assert.match(core.apply(full, { type: 'add' }).error, /at most 8/);
+    assert.equal(core.apply(full, { type: 'add' }).config, full.config);
+});
+
+test('loads add up, and the statistics are those of the loads', () => {
+    const s = core.create({ vnodes: 7, keys: 12345, nodes: core.NAMES.slice(0, 5) }).stats;
+    assert.equal(s.loads.reduce((a, b) => a + b, 0), 12345);
+    assert.equal(s.mean, 12345 / 5);
+    assert.equal(s.max, Math.max(...s.loads));
+    const sd = Math.sqrt(s.loads.reduce((acc, l) => acc + (l - s.mean) ** 2, 0) / 5);
+    assert.ok(Math.abs(s.sd - sd) < 1e-9);
+});
