@@ -30,3 +30,4 @@ pub mod mdbook;
 pub mod scaffold;
 pub mod serve;
 pub mod snippet;
+pub mod tool;

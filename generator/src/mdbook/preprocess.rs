@@ -26,12 +26,13 @@ use crate::figure;
 use crate::frontmatter::{self, PageMeta};
 use crate::hub::{Hub, Templates};
 use crate::snippet::{self, Library};
+use crate::tool;
 
 /// The preprocessor's name, and its table in `book.toml`: `[preprocessor.dsbook]`.
 pub const NAME: &str = "dsbook";
 
 /// Directives this preprocessor expands.
-pub const DIRECTIVES: [&str; 5] = ["hub", "tags", "snippet", "diagram", "stage"];
+pub const DIRECTIVES: [&str; 6] = ["hub", "tags", "snippet", "diagram", "stage", "tool"];
 
 /// The first line of a preprocessed chapter carries its page metadata to the renderer.
 pub const META_PREFIX: &str = "<!-- dsbook:page ";
@@ -564,6 +565,36 @@ impl Run {
                 let diagram = &self.diagrams[&placed.id];
                 self.report.figures += 1;
                 Ok(figure::stage_figure(diagram, &placed.id, n - 1))
+            }
+            "tool" => {
+                let id = d.args.as_str();
+                let Some(found) = tool::find(id) else {
+                    let hint = match closest(id, tool::ids()) {
+                        Some(near) => format!("did you mean `{near}`?"),
+                        None => format!(
+                            "the tools are {}",
+                            tool::ids()
+                                .map(|t| format!("`{t}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    };
+                    if id.is_empty() {
+                        return Err(Diagnostic::error(
+                            file,
+                            d.span.clone(),
+                            "`{{#tool}}` needs the id of a tool",
+                        )
+                        .with_hint(hint));
+                    }
+                    return Err(Diagnostic::error(
+                        file,
+                        d.args_span.clone(),
+                        format!("no tool `{id}`"),
+                    )
+                    .with_hint(hint));
+                };
+                Ok(tool::mount(found))
             }
             "snippet" => {
                 let Some(library) = &self.library else {

@@ -2,7 +2,8 @@
 //!
 //! In: the preprocessed book, whose chapters may start with a page-metadata comment
 //! (see [`super::preprocess::meta_comment`]). Out: mdBook's HTML output, in which every such
-//! page's description and Open Graph tags are its own instead of the book's.
+//! page's description and Open Graph tags are its own instead of the book's, and every page
+//! that mounts an interactive tool links the tool's files, copied from `theme/tools/`.
 //!
 //! mdBook's templates see no per-page data beyond the title, so the comment is taken out of
 //! the chapter before rendering and the tags are written into the page afterwards, between
@@ -19,6 +20,7 @@ use mdbook_renderer::{RenderContext, Renderer};
 use super::preprocess::META_PREFIX;
 use crate::frontmatter::PageMeta;
 use crate::html::escape;
+use crate::tool;
 
 const META_START: &str = "<!-- dsbook:meta -->";
 const META_END: &str = "<!-- /dsbook:meta -->";
@@ -68,6 +70,7 @@ impl Renderer for DsHtml {
         if toc.exists() {
             patch(&toc, valid_toc)?;
         }
+        link_tools(ctx)?;
         for (page, meta) in &metas {
             let image = match (&meta.diagram, &diagrams_dir) {
                 (Some(id), Some(dir)) => {
@@ -87,6 +90,59 @@ impl Renderer for DsHtml {
         }
         Ok(())
     }
+}
+
+/// Links each tool's stylesheet and scripts into every page that mounts it (print.html
+/// included), and copies those files from the theme's `tools/` folder into the book.
+fn link_tools(ctx: &RenderContext) -> Result<()> {
+    let dest = &ctx.destination;
+    let mut used = std::collections::BTreeSet::new();
+    let pages = walkdir::WalkDir::new(dest)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "html"));
+    for entry in pages {
+        let html = std::fs::read_to_string(entry.path())
+            .with_context(|| format!("cannot read {}", entry.path().display()))?;
+        let tools = tool::tools_in(&html);
+        if tools.is_empty() {
+            continue;
+        }
+        let depth = entry
+            .path()
+            .strip_prefix(dest)
+            .map_or(0, |p| p.components().count() - 1);
+        std::fs::write(
+            entry.path(),
+            tool::link_assets(&html, &tools, &"../".repeat(depth)),
+        )
+        .with_context(|| format!("cannot write {}", entry.path().display()))?;
+        used.extend(tools.iter().map(|t| t.id));
+    }
+    let theme: std::path::PathBuf = ctx
+        .config
+        .get("output.html.theme")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| "theme".into());
+    let from = ctx.root.join(theme).join("tools");
+    let to = dest.join(tool::ASSET_DIR);
+    for id in used {
+        let Some(found) = tool::find(id) else {
+            continue;
+        };
+        std::fs::create_dir_all(&to)?;
+        for file in found.styles.iter().chain(found.scripts) {
+            std::fs::copy(from.join(file), to.join(file)).with_context(|| {
+                format!(
+                    "cannot copy {} for the tool `{id}`",
+                    from.join(file).display()
+                )
+            })?;
+        }
+    }
+    Ok(())
 }
 
 /// Size of social-card images, the one link previews expect.

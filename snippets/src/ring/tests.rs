@@ -53,7 +53,10 @@ fn a_joining_node_takes_keys_and_nothing_else_moves() {
         after.add("node-e", 1);
         for key in keys(5_000) {
             let (was, now) = (before.owner(&key), after.owner(&key));
-            assert!(was == now || now == Some("node-e"), "{key}: {was:?} → {now:?}");
+            assert!(
+                was == now || now == Some("node-e"),
+                "{key}: {was:?} → {now:?}"
+            );
         }
     }
 }
@@ -66,7 +69,10 @@ fn a_leaving_node_gives_away_its_keys_and_nothing_else_moves() {
         after.remove("node-b");
         for key in keys(5_000) {
             let (was, now) = (before.owner(&key), after.owner(&key));
-            assert!(was == now || was == Some("node-b"), "{key}: {was:?} → {now:?}");
+            assert!(
+                was == now || was == Some("node-b"),
+                "{key}: {was:?} → {now:?}"
+            );
         }
     }
 }
@@ -136,10 +142,7 @@ fn weight_two_takes_about_twice_the_share() {
     let mut r = ring(100, &["node-a", "node-b", "node-c"]);
     r.add("node-d", 2);
     let all = keys(20_000);
-    let d = all
-        .iter()
-        .filter(|k| r.owner(k) == Some("node-d"))
-        .count();
+    let d = all.iter().filter(|k| r.owner(k) == Some("node-d")).count();
     // Weight 2 of a total 5: 2/5 of 20,000 = 8,000.
     assert!((7_200..=8_800).contains(&d), "node-d owns {d}");
 }

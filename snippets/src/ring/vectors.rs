@@ -61,12 +61,23 @@ fn key(i: usize) -> String {
 }
 
 /// A ring and the preference list of `keys` keys.
-fn ring_case(out: &mut Vec<String>, count: &mut usize, vnodes: u32, nodes: Nodes<'_>, replicas: usize, keys: usize) {
+fn ring_case(
+    out: &mut Vec<String>,
+    count: &mut usize,
+    vnodes: u32,
+    nodes: Nodes<'_>,
+    replicas: usize,
+    keys: usize,
+) {
     let ring = build(vnodes, nodes);
     let tokens: Vec<(u32, &str)> = ring.tokens().collect();
     let shown = if tokens.len() <= 64 { tokens.len() } else { 16 };
     let key_lists = list(0..keys, |i| {
-        format!("[{}, {}]", s(&key(i)), list(ring.preference_list(&key(i), replicas), s))
+        format!(
+            "[{}, {}]",
+            s(&key(i)),
+            list(ring.preference_list(&key(i), replicas), s)
+        )
     });
     *count += keys + shown + 1;
     out.push(format!(
@@ -120,31 +131,82 @@ fn change_case(
 fn vectors() -> (String, usize) {
     let mut count = 0;
     let inputs = [
-        "", "a", "foobar", "node-a#0", "node-a#1", "node-a#99", "key-0", "key-1", "user:42",
-        "naïve", "ключ", "東京", "🔑",
+        "",
+        "a",
+        "foobar",
+        "node-a#0",
+        "node-a#1",
+        "node-a#99",
+        "key-0",
+        "key-1",
+        "user:42",
+        "naïve",
+        "ключ",
+        "東京",
+        "🔑",
     ];
     count += inputs.len();
     let hashes = list(inputs, |t| format!("[{}, {}]", s(t), hash32(t)));
 
     let mut rings = Vec::new();
     ring_case(&mut rings, &mut count, 1, &equal(4), 3, 200);
-    let weighted = [("node-a", 1), ("node-b", 2), ("node-c", 1), ("node-d", 3), ("node-e", 1)];
+    let weighted = [
+        ("node-a", 1),
+        ("node-b", 2),
+        ("node-c", 1),
+        ("node-d", 3),
+        ("node-e", 1),
+    ];
     ring_case(&mut rings, &mut count, 8, &weighted, 2, 200);
     ring_case(&mut rings, &mut count, 100, &equal(8), 3, 300);
     ring_case(&mut rings, &mut count, 4, &[("solo", 1)], 3, 20);
-    ring_case(&mut rings, &mut count, 3, &[("nœud-é", 1), ("узел", 2), ("node-z", 1)], 3, 50);
+    ring_case(
+        &mut rings,
+        &mut count,
+        3,
+        &[("nœud-é", 1), ("узел", 2), ("node-z", 1)],
+        3,
+        50,
+    );
 
     let mut changes = Vec::new();
     let mut c = |placement: &str, vnodes: u32, before: Nodes<'_>, after: Nodes<'_>| {
-        change_case(&mut changes, &mut count, placement, vnodes, (before, after), 1_000);
+        change_case(
+            &mut changes,
+            &mut count,
+            placement,
+            vnodes,
+            (before, after),
+            1_000,
+        );
     };
     c("ring", 100, &equal(4), &equal(5));
-    c("ring", 100, &equal(5), &[("node-a", 1), ("node-b", 1), ("node-d", 1), ("node-e", 1)]);
+    c(
+        "ring",
+        100,
+        &equal(5),
+        &[("node-a", 1), ("node-b", 1), ("node-d", 1), ("node-e", 1)],
+    );
     c("ring", 1, &equal(4), &equal(5));
-    c("ring", 1, &equal(4), &[("node-a", 1), ("node-c", 1), ("node-d", 1)]);
-    c("ring", 16, &equal(3), &[("node-a", 1), ("node-b", 1), ("node-c", 1), ("node-d", 3)]);
+    c(
+        "ring",
+        1,
+        &equal(4),
+        &[("node-a", 1), ("node-c", 1), ("node-d", 1)],
+    );
+    c(
+        "ring",
+        16,
+        &equal(3),
+        &[("node-a", 1), ("node-b", 1), ("node-c", 1), ("node-d", 3)],
+    );
     c("mod", 1, &equal(4), &equal(5));
-    c("mod", 1, &equal(5), &[("node-a", 1), ("node-b", 1), ("node-d", 1), ("node-e", 1)]);
+    c(
+        "mod",
+        1,
+        &equal(5),
+        &[("node-a", 1), ("node-b", 1), ("node-d", 1), ("node-e", 1)],
+    );
 
     let text = format!(
         "{{\n  \"about\": \"Written by snippets/src/ring/vectors.rs (UPDATE_EXPECT=1 cargo test -p snippets ring); checked by theme/tests/ring-core.test.js.\",\n  \"checks\": {count},\n  \"hashes\": {hashes},\n  \"rings\": [\n{}\n  ],\n  \"changes\": [\n{}\n  ]\n}}\n",
