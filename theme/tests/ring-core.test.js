@@ -163,6 +163,29 @@ test('every scenario runs to its end with the invariants holding and a caption p
     }
 });
 
+test('a lookup walks to the same nodes as the preference list, at their first tokens', () => {
+    for (const placement of ['ring', 'mod']) {
+        const state = core.create({ placement, vnodes: 20, replicas: 3, keys: 100, nodes: core.NAMES.slice(0, 5) });
+        for (let i = 0; i < 500; i++) {
+            const key = 'user:' + i;
+            const found = core.lookup(state, key);
+            assert.equal(found.hash, core.hash32(key));
+            if (placement === 'mod') {
+                assert.equal(found.nodes[0], state.config.nodes[found.hash % 5].name);
+                continue;
+            }
+            assert.deepEqual(found.nodes, core.preferenceList(state.tokens, found.hash, 3, 5));
+            found.tokens.forEach((t, r) => {
+                assert.equal(state.tokens[t].node, found.nodes[r]);
+                // No token of this node lies between the key and the token the walk stopped at.
+                for (let k = found.tokens[0]; k !== t; k = (k + 1) % state.tokens.length) {
+                    assert.notEqual(state.tokens[k].node, found.nodes[r]);
+                }
+            });
+        }
+    }
+});
+
 test('actions that cannot apply leave the state and say why', () => {
     const one = core.create({ keys: 100, nodes: ['node-a'] });
     assert.match(core.apply(one, { type: 'remove', name: 'node-a' }).error, /last node/);

@@ -131,6 +131,11 @@ test('ring explorer', async (t) => {
             assert.notEqual(await page.locator('.ds-ring-out').textContent(), before);
             assert.match(await page.locator('.ds-ring-live').textContent(), /virtual nodes per node: /);
 
+            // A key typed into the lookup: its hash and owner, as the core computes them.
+            await page.getByRole('textbox', { name: 'Look up a key' }).fill('naïve');
+            assert.match(await page.locator('.ds-ring-found').textContent(), /^naïve hashes to 3,450,408,762, 80\.3% of the way round\. Its owner is node-[a-h]/);
+            assert.ok(await page.locator('.ds-ring-replica').count() >= 1);
+
             // A weight, chosen from its list by keyboard.
             await page.getByRole('combobox', { name: 'Weight of node-c' }).selectOption('3');
             assert.match(await page.locator('.ds-ring-live').textContent(), /^Node C now has weight 3: /);

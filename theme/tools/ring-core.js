@@ -361,6 +361,35 @@
         return after;
     }
 
+    // Where one key sits and who holds it: its hash, and for each replica the node and the
+    // index of the token the clockwise walk reached it at (-1 with hash mod n, which has none).
+    function lookup(state, key) {
+        var c = state.config;
+        var h = hash32(key);
+        var out = { key: key, hash: h, nodes: [], tokens: [] };
+        var n = c.nodes.length;
+        if (n === 0) {
+            return out;
+        }
+        if (c.placement === 'mod') {
+            for (var j = 0; j < Math.min(c.replicas, n); j++) {
+                out.nodes.push(c.nodes[(h % n + j) % n].name);
+                out.tokens.push(-1);
+            }
+            return out;
+        }
+        var start = firstAtOrAfter(state.tokens, h);
+        var want = Math.min(c.replicas, n);
+        for (var k = 0; k < state.tokens.length && out.nodes.length < want; k++) {
+            var i = (start + k) % state.tokens.length;
+            if (out.nodes.indexOf(state.tokens[i].node) < 0) {
+                out.nodes.push(state.tokens[i].node);
+                out.tokens.push(i);
+            }
+        }
+        return out;
+    }
+
     // Invariants, for the tests and the explorer's check line: [] when all hold.
     function check(state) {
         var out = [];
@@ -604,6 +633,7 @@
         create: create,
         apply: apply,
         check: check,
+        lookup: lookup,
         nextName: nextName,
         SCENARIOS: SCENARIOS,
         scenarioAt: scenarioAt,

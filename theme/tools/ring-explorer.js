@@ -121,7 +121,14 @@
         var figure = el('div', { class: 'ds-ring-figure' });
         figure.appendChild(this.svg);
         figure.appendChild(el('p', { class: 'ds-ring-legend' }, 'Band: the node that owns each arc of the ring. ' +
-            'Ticks inside it: keys, coloured by owner. Innermost circle: keys that moved in the last change.'));
+            'Ticks inside it: keys, coloured by owner. Innermost circle: keys that moved in the last change. ' +
+            'Outside: the looked-up key (dot) and the tokens where its owner (1) and replicas were found.'));
+        var find = el('label', { class: 'ds-ring-field ds-ring-find' }, 'Look up a key ');
+        this.findInput = el('input', { type: 'text', value: 'user:42', spellcheck: 'false', autocomplete: 'off', size: '14' });
+        find.appendChild(this.findInput);
+        figure.appendChild(find);
+        this.findOut = el('output', { class: 'ds-ring-found' });
+        figure.appendChild(this.findOut);
         main.appendChild(figure);
 
         var side = el('div', { class: 'ds-ring-side' });
@@ -185,6 +192,7 @@
         this.backButton.addEventListener('click', function () { self.manual(self.step - 1); });
         this.nextButton.addEventListener('click', function () { self.manual(self.step + 1); });
         this.addButton.addEventListener('click', function () { self.act({ type: 'add' }); });
+        this.findInput.addEventListener('input', function () { self.renderRing(); });
         this.placement.addEventListener('change', function () { self.act({ type: 'placement', value: self.placement.value }); });
         this.vnodes.addEventListener('input', function () { self.act({ type: 'vnodes', value: core.VNODE_STEPS[Number(self.vnodes.value)] }); });
         this.replicas.addEventListener('change', function () { self.act({ type: 'replicas', value: Number(self.replicas.value) }); });
@@ -355,9 +363,13 @@
             }).observe(this.mount);
         }
         document.addEventListener('visibilitychange', function () { self.schedule(); });
+        // On paper, the scenario's key step rather than its opening.
         window.addEventListener('beforeprint', function () {
             self.looping = false;
             self.pause();
+            if (!self.sandbox && self.step === 0 && self.steps > 0) {
+                self.load(self.scenarioId, 1, false);
+            }
         });
     };
 
@@ -485,7 +497,7 @@
                     start = i + 1;
                 }
             }
-            var labels = tokens.length <= 40;
+            var labels = tokens.length <= 16;
             (tokens.length <= 200 ? tokens : []).forEach(function (t) {
                 var a = angle(t.pos);
                 parts.push('<path class="ds-ring-token ' + colour(t.node) + dim(t.node) + '" d="M' + point(a, R + 10) + 'L' + point(a, R + 18) + '"/>');
@@ -496,6 +508,7 @@
             });
         }
         parts.push(this.keyMarks(s));
+        parts.push(this.lookupMarks(s));
         var centre = this.selected ? 'Remove ' + fmt.label(this.selected) : 'Add a node';
         parts.push('<g class="ds-ring-centre"><circle cx="200" cy="200" r="58"/>' +
             '<text x="200" y="186" class="ds-ring-big">' + s.config.nodes.length + ' nodes</text>' +
@@ -508,6 +521,47 @@
             (ch && ch.moved !== null ? '; ' + fmt.movedText(s) + ' moved in the last change' : '') + '.';
         this.svgTitle.textContent = title;
         this.svg.setAttribute('aria-label', title);
+    };
+
+    // The looked-up key: a marker at its position, the clockwise walk, and a numbered ring on
+    // the token where each replica was found. Also writes the lookup's text.
+    Explorer.prototype.lookupMarks = function (s) {
+        var key = this.findInput.value;
+        if (!key) {
+            this.findOut.textContent = 'Type a key to see where it lands.';
+            return '';
+        }
+        var found = core.lookup(s, key);
+        var at = angle(found.hash);
+        var where = key + ' hashes to ' + fmt.int(found.hash) + ', ' + fmt.pct(found.hash / 4294967296) + ' of the way round. ';
+        if (!found.nodes.length) {
+            this.findOut.textContent = where + 'No node holds it.';
+            return '';
+        }
+        this.findOut.textContent = where + (s.config.placement === 'mod'
+            ? 'hash mod ' + s.config.nodes.length + ' = ' + (found.hash % s.config.nodes.length) + ', so its owner is ' + found.nodes[0]
+            : 'Its owner is ' + found.nodes[0] + ', the first token clockwise') +
+            (found.nodes.length > 1 ? '; replicas: ' + found.nodes.slice(1).join(', ') + '.' : '.');
+        var out = [];
+        var r = R + 24;
+        if (s.config.placement === 'ring') {
+            var last = s.tokens[found.tokens[found.tokens.length - 1]].pos;
+            var end = angle(last);
+            while (end < at) {
+                end += TAU;
+            }
+            if (end - at > 1e-6) {
+                out.push('<path class="ds-ring-walk" d="' + arc(at, end, r) + '"/>');
+            }
+            found.tokens.forEach(function (t, i) {
+                var p = point(angle(s.tokens[t].pos), r).split(' ');
+                out.push('<circle class="ds-ring-replica ' + colour(found.nodes[i]) + '" cx="' + p[0] + '" cy="' + p[1] + '" r="8"/>' +
+                    '<text class="ds-ring-replica-n" x="' + p[0] + '" y="' + p[1] + '">' + (i + 1) + '</text>');
+            });
+        }
+        var k = point(at, r).split(' ');
+        out.push('<circle class="ds-ring-findkey" cx="' + k[0] + '" cy="' + k[1] + '" r="4"/>');
+        return out.join('');
     };
 
     // Keys as ticks inside the band (coloured by owner), moved keys on the inner circle;
