@@ -106,7 +106,7 @@ impl Ring {
     /// for node in ["node-a", "node-b", "node-c"] {
     ///     ring.add(node, 1);
     /// }
-    /// let owner = ring.owner("user:42").unwrap();
+    /// let owner = ring.owner("user:42").unwrap().to_string();
     /// ring.add("node-d", 1);
     /// // A key either stays put or moves to the node that joined.
     /// let now = ring.owner("user:42").unwrap();
