@@ -186,6 +186,16 @@ test('a lookup walks to the same nodes as the preference list, at their first to
     }
 });
 
+test('requests add up to one, and a hot key loads its replicas', () => {
+    for (const replicas of [1, 3]) {
+        for (const hot of [0, 0.3]) {
+            const s = core.create({ vnodes: 50, replicas, keys: 2000, nodes: core.NAMES.slice(0, 5), hot }).stats;
+            assert.ok(Math.abs(s.requests.reduce((a, b) => a + b, 0) - 1) < 1e-9);
+            assert.ok(s.busiest >= hot / replicas, `${replicas} replicas, hot ${hot}: busiest ${s.busiest}`);
+        }
+    }
+});
+
 test('actions that cannot apply leave the state and say why', () => {
     const one = core.create({ keys: 100, nodes: ['node-a'] });
     assert.match(core.apply(one, { type: 'remove', name: 'node-a' }).error, /last node/);

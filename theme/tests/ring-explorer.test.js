@@ -84,7 +84,7 @@ test('ring explorer', async (t) => {
             // Tab from the scenario menu through the whole tool, noting what gets focus.
             await page.locator(`${TOOL} select`).first().focus();
             const reached = [];
-            for (let i = 0; i < 30; i++) {
+            for (let i = 0; i < 40; i++) {
                 reached.push(await page.evaluate((sel) => {
                     const a = document.activeElement;
                     if (!a.closest(sel)) {
@@ -97,7 +97,7 @@ test('ring explorer', async (t) => {
                 await page.keyboard.press('Tab');
             }
             for (const name of ['Pause the scenario', 'Next step', 'Remove node-a', 'Weight of node-c', 'Add a node',
-                'Placement', 'INPUT', 'Replicas per key', 'Keys', 'How to read and use']) {
+                'Placement', 'INPUT', 'Replicas per key', 'Keys', 'Hot key (key-0)', 'How to read and use']) {
                 assert.ok(reached.some((r) => r !== null && r.startsWith(name)), `Tab never reached "${name}": ${reached.join(' | ')}`);
             }
 

@@ -132,6 +132,8 @@
             placement: config.placement === 'mod' ? 'mod' : 'ring',
             vnodes: clamp(config.vnodes || 1, LIMITS.vnodes),
             replicas: clamp(config.replicas || 1, LIMITS.replicas),
+            // Share of all requests that go to one key, key-0 (a hot key), from 0 to 0.9.
+            hot: Math.max(0, Math.min(0.9, Number(config.hot) || 0)),
             keys: clamp(config.keys || 1000, LIMITS.keys),
             nodes: (config.nodes || []).slice(0, MAX_NODES).map(function (n) {
                 return typeof n === 'string' ? { name: n, weight: 1 } : { name: n.name, weight: clamp(n.weight || 1, LIMITS.weight) };
@@ -192,7 +194,21 @@
         var variance = 0;
         loads.forEach(function (l) { variance += (l - mean) * (l - mean); });
         var sd = n ? Math.sqrt(variance / n) : 0;
+        // Requests: key-0 gets `hot` of them, every key an equal part of the rest, and each
+        // key's requests are spread evenly over its replicas (reads from any replica).
+        var requests = config.nodes.map(function () { return 0; });
+        var each = (1 - config.hot) / lists.length;
+        for (var q = 0; q < lists.length; q++) {
+            var share = (each + (q === 0 ? config.hot : 0)) / lists[q].length;
+            for (var r = 0; r < lists[q].length; r++) {
+                requests[lists[q][r]] += share;
+            }
+        }
+        var busiest = n ? Math.max.apply(null, requests) : 0;
         return {
+            requests: requests,
+            busiest: busiest,
+            busiestOverMean: n ? busiest * n : 0,
             loads: loads,
             mean: mean,
             max: max,
@@ -241,7 +257,7 @@
     function withConfig(config, patch) {
         var c = {
             placement: config.placement, vnodes: config.vnodes, replicas: config.replicas,
-            keys: config.keys, nodes: config.nodes.slice(),
+            keys: config.keys, hot: config.hot, nodes: config.nodes.slice(),
         };
         Object.keys(patch).forEach(function (k) { c[k] = patch[k]; });
         return c;
@@ -282,6 +298,7 @@
             return { config: withConfig(config, { nodes: reweighed }) };
         }
         case 'vnodes':
+        case 'hot':
         case 'replicas':
         case 'keys':
         case 'placement': {
@@ -599,6 +616,37 @@
         },
     ];
 
+    SCENARIOS.push({
+        id: 'hot',
+        title: 'A hot key',
+        config: { placement: 'ring', vnodes: 100, replicas: 1, keys: 2000, nodes: FOUR, hot: 0.3 },
+        intro: function (s) {
+            return 'One key, key-0, gets ' + pct(s.config.hot) + ' of all requests; the other ' + int(s.config.keys - 1) +
+                ' share the rest. ' + hotText(s);
+        },
+        steps: [
+            {
+                action: { type: 'add', name: 'node-e' },
+                caption: function (s) {
+                    return 'Node E joins and ' + movedText(s) + ' move. ' + hotText(s) + ' More nodes balance keys, not one key\'s traffic.';
+                },
+            },
+            {
+                action: { type: 'replicas', value: 3 },
+                caption: function (s) {
+                    return 'With 3 replicas per key and reads served by any of them, key-0\'s traffic splits three ways. ' + hotText(s);
+                },
+            },
+        ],
+    });
+
+    // Who serves the hot key, and how busy the busiest node is.
+    function hotText(s) {
+        var owners = s.lists[0].map(function (i) { return label(s.config.nodes[i].name); });
+        return 'key-0 lives on node' + (owners.length > 1 ? 's ' : ' ') + owners.join(', ') + '; the busiest node serves ' + pct(s.stats.busiest) + ' of requests, ' +
+            s.stats.busiestOverMean.toFixed(2) + '× the mean of ' + pct(1 / s.config.nodes.length) + '.';
+    }
+
     function scenario(id) {
         for (var i = 0; i < SCENARIOS.length; i++) {
             if (SCENARIOS[i].id === id) {
@@ -637,6 +685,6 @@
         nextName: nextName,
         SCENARIOS: SCENARIOS,
         scenarioAt: scenarioAt,
-        format: { int: int, pct: pct, label: label, spread: spread, movedText: movedText, balanceText: balanceText },
+        format: { int: int, pct: pct, label: label, spread: spread, movedText: movedText, balanceText: balanceText, hotText: hotText },
     };
 }));

@@ -122,7 +122,8 @@
         figure.appendChild(this.svg);
         figure.appendChild(el('p', { class: 'ds-ring-legend' }, 'Band: the node that owns each arc of the ring. ' +
             'Ticks inside it: keys, coloured by owner. Innermost circle: keys that moved in the last change. ' +
-            'Outside: the looked-up key (dot) and the tokens where its owner (1) and replicas were found.'));
+            'Outside: the looked-up key (dot) and the tokens where its owner (1) and replicas were found. ' +
+            'Large dot inside the band: the hot key, when there is one.'));
         var find = el('label', { class: 'ds-ring-field ds-ring-find' }, 'Look up a key ');
         this.findInput = el('input', { type: 'text', value: 'user:42', spellcheck: 'false', autocomplete: 'off', size: '14' });
         find.appendChild(this.findInput);
@@ -157,6 +158,7 @@
         settings.appendChild(vn);
         this.replicas = this.selectField(settings, 'Replicas per key', [1, 2, 3, 4, 5].map(function (n) { return [String(n), String(n)]; }));
         this.keys = this.selectField(settings, 'Keys', [500, 2000, 10000, 100000].map(function (n) { return [String(n), fmt.int(n)]; }));
+        this.hot = this.selectField(settings, 'Hot key (key-0)', [['0', 'none'], ['0.1', '10% of requests'], ['0.3', '30% of requests'], ['0.5', '50% of requests']]);
         m.appendChild(settings);
 
         var help = el('details', { class: 'ds-ring-help' });
@@ -197,6 +199,7 @@
         this.vnodes.addEventListener('input', function () { self.act({ type: 'vnodes', value: core.VNODE_STEPS[Number(self.vnodes.value)] }); });
         this.replicas.addEventListener('change', function () { self.act({ type: 'replicas', value: Number(self.replicas.value) }); });
         this.keys.addEventListener('change', function () { self.act({ type: 'keys', value: Number(self.keys.value) }); });
+        this.hot.addEventListener('change', function () { self.act({ type: 'hot', value: Number(self.hot.value) }); });
         this.list.addEventListener('click', function (e) {
             var b = e.target.closest('button[data-node]');
             if (b) {
@@ -312,7 +315,10 @@
         case 'vnodes':
             return s.config.vnodes + ' virtual nodes per node: ' + moved + '. ' + fmt.balanceText(s);
         case 'replicas':
-            return s.config.replicas + ' replicas per key: ' + fmt.int(ch.copies) + ' new copies, on distinct nodes.';
+            return s.config.replicas + ' replicas per key: ' + fmt.int(ch.copies) + ' new copies, on distinct nodes.' +
+                (s.config.hot ? ' ' + fmt.hotText(s) : '');
+        case 'hot':
+            return s.config.hot ? 'key-0 now gets ' + fmt.pct(s.config.hot) + ' of all requests. ' + fmt.hotText(s) : 'No hot key: every key gets the same share of requests.';
         default:
             return (s.config.placement === 'mod' ? 'Placement by hash mod n: ' : 'Placement on the ring: ') + moved + '.';
         }
@@ -405,6 +411,7 @@
             this.keys.insertBefore(el('option', { value: String(s.config.keys) }, fmt.int(s.config.keys)), this.keys.firstChild);
         }
         this.keys.value = String(s.config.keys);
+        this.hot.value = String(s.config.hot);
         this.addButton.disabled = s.config.nodes.length >= core.MAX_NODES;
         this.mount.setAttribute('data-step', this.sandbox ? 'sandbox' : String(this.step));
         this.mount.setAttribute('data-playing', this.playing ? 'true' : 'false');
@@ -439,7 +446,8 @@
             bar.appendChild(el('span', { class: 'ds-ring-bar-fill ' + colour(node.name), style: 'width:' + (100 * st.loads[i] / top).toFixed(1) + '%' }));
             li.appendChild(bar);
             var gained = ch && ch.movedTo[node.name] ? ', +' + fmt.int(ch.movedTo[node.name]) : '';
-            li.appendChild(el('span', { class: 'ds-ring-count' }, fmt.int(st.loads[i]) + ' keys (' + fmt.pct(st.loads[i] / s.config.keys) + gained + ')'));
+            li.appendChild(el('span', { class: 'ds-ring-count' }, fmt.int(st.loads[i]) + ' keys (' + fmt.pct(st.loads[i] / s.config.keys) + gained + ')' +
+                (s.config.hot ? ' · ' + fmt.pct(st.requests[i]) + ' of requests' : '')));
             var w = el('select', { 'data-node': node.name, 'aria-label': 'Weight of ' + node.name, class: 'ds-ring-weight' });
             for (var v = core.LIMITS.weight[0]; v <= core.LIMITS.weight[1]; v++) {
                 var o = el('option', { value: String(v) }, '×' + v);
@@ -458,7 +466,8 @@
             (again || this.addButton).focus();
         }
         this.statsText.textContent = 'Fullest node: ' + st.maxOverMean.toFixed(2) + '× the mean of ' + fmt.int(st.mean) +
-            ' keys. Standard deviation: ' + fmt.int(st.sd) + ' keys (' + fmt.pct(st.cov) + ' of the mean).';
+            ' keys. Standard deviation: ' + fmt.int(st.sd) + ' keys (' + fmt.pct(st.cov) + ' of the mean).' +
+            (s.config.hot ? ' Busiest node: ' + fmt.pct(st.busiest) + ' of requests, ' + st.busiestOverMean.toFixed(2) + '× the mean.' : '');
         if (ch && ch.moved !== null) {
             var text = 'Last change: ' + fmt.movedText(s) + ' moved';
             if (ch.ideal !== null) {
@@ -508,6 +517,10 @@
             });
         }
         parts.push(this.keyMarks(s));
+        if (s.config.hot && s.config.keys) {
+            var hp = point(angle(s.hashes[0]), R - 20).split(' ');
+            parts.push('<circle class="ds-ring-hot" cx="' + hp[0] + '" cy="' + hp[1] + '" r="6"/>');
+        }
         parts.push(this.lookupMarks(s));
         var centre = this.selected ? 'Remove ' + fmt.label(this.selected) : 'Add a node';
         parts.push('<g class="ds-ring-centre"><circle cx="200" cy="200" r="58"/>' +
