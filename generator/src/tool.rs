@@ -8,7 +8,8 @@
 //! The assets live in `theme/tools/` and are copied to `theme/tools/` of the built book. The
 //! renderer links them, not the directive, because mdBook's print page moves every chapter
 //! to the book's root and rewrites only the paths of links and images: a `<script src>`
-//! written into a chapter would point outside the book there.
+//! written into a chapter would point outside the book there. A stock mdBook renderer (with
+//! the `mdbook-dsbook` preprocessor) links nothing, so its pages show the fallback text.
 
 use crate::html::escape;
 

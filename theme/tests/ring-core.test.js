@@ -27,6 +27,14 @@ function mulberry32(seed) {
     };
 }
 
+test('the core is pure: no page, clock or randomness', () => {
+    const source = require('node:fs').readFileSync(require.resolve('../tools/ring-core.js'), 'utf8')
+        .replace(/\/\/.*$/gm, ''); // comments may name what the code must not use
+    for (const banned of ['Math.random', 'Date', 'performance', 'document', 'window', 'setTimeout', 'requestAnimationFrame']) {
+        assert.ok(!source.includes(banned), `ring-core.js uses ${banned}`);
+    }
+});
+
 test('the core matches every shared vector written by the Rust reference', (t) => {
     let checked = 0;
     for (const [input, expected] of VECTORS.hashes) {
