@@ -432,8 +432,8 @@ impl Node {
     }
 
     // region: vote
-    /// RequestVote, receiver side. The sender's term is already at most ours: `step` has
-    /// moved us into any later term first, which also cleared `voted_for`.
+    /// RequestVote, receiver side. `step` has already moved us into any
+    /// later term, which also cleared `voted_for`.
     fn handle_request_vote(
         &mut self,
         candidate: NodeId,
@@ -442,13 +442,15 @@ impl Node {
         last_log_term: Term,
     ) -> Vec<Envelope> {
         let current = self.state.current_term;
-        // At least as up to date: a later last term wins; equal last terms, the longer log.
-        let up_to_date =
-            (last_log_term, last_log_index) >= (self.last_log_term(), self.last_log_index());
+        // At least as up to date: a later last term wins; with equal last
+        // terms, the longer log wins.
+        let ours = (self.last_log_term(), self.last_log_index());
+        let up_to_date = (last_log_term, last_log_index) >= ours;
         let free = self.state.voted_for.is_none_or(|v| v == candidate);
         let granted = term == current && free && up_to_date;
         if granted {
-            // Persisted before the reply leaves: a restart must not vote twice in a term.
+            // Persisted before the reply leaves: a restart must not vote
+            // twice in one term.
             self.state.voted_for = Some(candidate);
             self.reset_election_timer();
         }
@@ -507,8 +509,10 @@ impl Node {
         for (offset, entry) in entries.iter().enumerate() {
             let index = prev_log_index + 1 + offset;
             match self.term_at(index) {
-                Some(t) if t == entry.term => continue, // already have it
-                Some(_) => self.state.log.truncate(index - 1), // conflict: drop the suffix
+                // Already have it.
+                Some(t) if t == entry.term => continue,
+                // A conflict: drop it and everything after it.
+                Some(_) => self.state.log.truncate(index - 1),
                 None => {}
             }
             self.state.log.push(*entry);
@@ -553,14 +557,16 @@ impl Node {
     }
 
     // region: commit
-    /// The leader's commit rule: the highest index stored on a majority, provided that its
-    /// entry is from the current term. Earlier entries then commit with it, by Log Matching.
+    /// The leader's commit rule: the highest index stored on a majority,
+    /// provided that its entry is from the current term. Earlier entries
+    /// then commit with it, by Log Matching.
     fn advance_commit_index(&mut self) {
         let current = self.state.current_term;
+        let rule = self.config.commit_rule;
         for index in (self.commit_index + 1..=self.last_log_index()).rev() {
             let entry_term = self.state.log[index - 1].term;
-            if entry_term != current && self.config.commit_rule == CommitRule::CurrentTermOnly {
-                // Terms only decrease going back, so no earlier index qualifies either.
+            if entry_term != current && rule == CommitRule::CurrentTermOnly {
+                // Terms only decrease going back: no earlier index qualifies.
                 break;
             }
             let stored = self.match_index.iter().filter(|&&m| m >= index).count();
