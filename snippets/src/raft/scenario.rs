@@ -6,6 +6,7 @@
 //!
 //! [`figure8`] replays the scenario of Figure 8 of Ongaro and Ousterhout (2014). Servers
 //! are numbered from 0 here, so the paper's S1 is server 0 and its S5 is server 4.
+//! [`forgotten_vote`] shows why `votedFor` must survive a restart.
 
 use super::node::{CommitRule, Config};
 use super::sim::{Faults, Sim};
@@ -79,6 +80,48 @@ pub fn figure8(rule: CommitRule) -> Sim {
 }
 // endregion: figure8
 
+/// A server votes, crashes and restarts; `forget` decides whether its restart loses
+/// `votedFor` (the mistake of keeping it in memory) or keeps it (Raft's rule).
+///
+/// Three servers: S1 (server 0) wins term 1 with S2's vote. S2 crashes and restarts while a
+/// partition separates S1 from S2 and S3. S3 then stands in term 1 and asks S2 for its vote.
+///
+/// ```
+/// use snippets::raft::scenario::forgotten_vote;
+///
+/// assert!(forgotten_vote(false).checker().violations().is_empty());
+/// assert!(!forgotten_vote(true).checker().violations().is_empty());
+/// ```
+pub fn forgotten_vote(forget: bool) -> Sim {
+    // No no-op on election, so that all logs stay empty and S3's is as up to date as S2's.
+    let config = Config {
+        election_timeout: (60_000, 60_001),
+        noop_on_election: false,
+        ..Config::default()
+    };
+    let faults = Faults {
+        delay: (1, 2),
+        ..Faults::NONE
+    };
+    let mut sim = Sim::new(3, config, faults, 8);
+    // S1 stands in term 1; only S2 hears it, and votes for it.
+    sim.partition(&[&[0, 1], &[2]]);
+    sim.force_timeout(0);
+    sim.run(10);
+    // S2 crashes and comes back on S3's side of a new partition.
+    sim.crash(1);
+    if forget {
+        sim.restart_forgetting_vote(1);
+    } else {
+        sim.restart(1);
+    }
+    sim.partition(&[&[0], &[1, 2]]);
+    // S3 stands in term 1 too, and asks S2.
+    sim.force_timeout(2);
+    sim.run(10);
+    sim
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +147,31 @@ mod tests {
                 .any(|v| matches!(v, Violation::StateMachineSafety { index: 2, .. })),
             "{v:?}"
         );
+    }
+
+    #[test]
+    fn a_forgotten_vote_elects_two_leaders_in_one_term() {
+        let sim = forgotten_vote(true);
+        let v = sim.checker().violations();
+        assert!(
+            v.contains(&Violation::DoubleVote { node: 1, term: 1 }),
+            "{v:?}"
+        );
+        assert!(
+            v.contains(&Violation::ElectionSafety {
+                term: 1,
+                first: 0,
+                second: 2
+            }),
+            "{v:?}"
+        );
+    }
+
+    #[test]
+    fn a_remembered_vote_is_refused_again() {
+        let sim = forgotten_vote(false);
+        assert_eq!(sim.checker().violations(), &[]);
+        assert_eq!(sim.nodes()[2].role(), Role::Candidate);
     }
 
     #[test]

@@ -346,6 +346,16 @@ impl Sim {
         self.checker.observe(&self.nodes[id]);
     }
 
+    /// A deliberately broken restart that loses `votedFor`, as if the server had kept it
+    /// only in memory. Tests use it to show that the checker notices a second vote.
+    pub fn restart_forgetting_vote(&mut self, id: NodeId) {
+        self.restart(id);
+        let mut state = self.nodes[id].persistent().clone();
+        state.voted_for = None;
+        let n = self.nodes.len();
+        self.nodes[id] = Node::restart(id, n, self.config, state, self.rng.next_u32());
+    }
+
     /// Splits the network: servers talk only to servers in their own group. Servers not
     /// listed form one more group.
     pub fn partition(&mut self, groups: &[&[NodeId]]) {
