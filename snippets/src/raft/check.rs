@@ -86,12 +86,12 @@ impl fmt::Display for Violation {
                 second,
             } => write!(
                 f,
-                "election safety: S{first} and S{second} both lead term {term}"
+                "election safety: servers {first} and {second} both lead term {term}"
             ),
             Violation::LeaderAppendOnly { node, term } => {
                 write!(
                     f,
-                    "leader append-only: S{node} rewrote its log in term {term}"
+                    "leader append-only: server {node} rewrote its log in term {term}"
                 )
             }
             Violation::LogMatching { index, term } => {
@@ -102,17 +102,17 @@ impl fmt::Display for Violation {
             }
             Violation::LeaderCompleteness { node, term, index } => write!(
                 f,
-                "leader completeness: S{node} leads term {term} without committed index {index}"
+                "leader completeness: server {node} leads term {term} without committed index {index}"
             ),
             Violation::StateMachineSafety { index, node } => {
                 write!(
                     f,
-                    "state machine safety: S{node} disagrees at committed index {index}"
+                    "state machine safety: server {node} disagrees at committed index {index}"
                 )
             }
-            Violation::TermDecreased { node } => write!(f, "S{node}'s term went down"),
+            Violation::TermDecreased { node } => write!(f, "server {node}'s term went down"),
             Violation::DoubleVote { node, term } => {
-                write!(f, "S{node} voted twice in term {term}")
+                write!(f, "server {node} voted twice in term {term}")
             }
         }
     }
