@@ -7,7 +7,9 @@
 //! - `{{#diagram id}}`: the stepper, one SVG holding every stage, which the page script shows
 //!   beside the text on wide screens, switching stage as the reader scrolls;
 //! - `{{#stage k}}`: stage k as its own figure with its caption, shown inline on narrow
-//!   screens, without JavaScript, and in print.
+//!   screens, without JavaScript, and in print;
+//! - `{{#figure id}}` / `{{#figure id k}}`: every stage, or stage k, of another diagram as
+//!   figures in the text, on every screen, for chapters with several staged figures.
 //!
 //! Ids inside each SVG start with a prefix made from the diagram id and stage, so several
 //! diagrams can share a page, and `print.html`, which holds every chapter, stays valid.
@@ -20,11 +22,32 @@ fn prefix(id: &str, part: &str) -> String {
     format!("ds-{id}-{part}")
 }
 
-/// Stage `index` (0-based) as a figure with its caption.
+/// Stage `index` (0-based) as a figure with its caption, for a `{{#stage}}` marker: the
+/// stepper of the same diagram hides it while it shows the diagram itself.
 pub fn stage_figure(diagram: &Diagram, id: &str, index: usize) -> String {
+    figure(diagram, id, index, "s", "ds-stage-figure")
+}
+
+/// `{{#figure id}}` and `{{#figure id N}}`: the given stages (1-based) as figures in the
+/// text, which no stepper hides. Several stages are grouped and labelled as one sequence.
+pub fn inline(diagram: &Diagram, id: &str, stages: std::ops::RangeInclusive<usize>) -> String {
+    let (first, last) = (*stages.start(), *stages.end());
+    let figures: String = stages
+        .map(|n| figure(diagram, id, n - 1, "f", "ds-inline-figure"))
+        .collect();
+    if first == last {
+        return figures;
+    }
+    format!(
+        "<div class=\"ds-figure-series\" role=\"group\" aria-label=\"{}, stages {first} to {last}\">{figures}</div>",
+        escape(diagram.title())
+    )
+}
+
+fn figure(diagram: &Diagram, id: &str, index: usize, part: &str, class: &str) -> String {
     let stages = diagram.stages();
     let count = stages.len().max(1);
-    let svg = one_block(&diagram.svg_stage(index, &prefix(id, &format!("s{}", index + 1))));
+    let svg = one_block(&diagram.svg_stage(index, &prefix(id, &format!("{part}{}", index + 1))));
     let caption = match stages.get(index) {
         Some(stage) if count > 1 => format!(
             "<span class=\"ds-stage-number\">Stage {} of {count}:</span> <strong>{}</strong> {}",
@@ -42,7 +65,7 @@ pub fn stage_figure(diagram: &Diagram, id: &str, index: usize) -> String {
         _ => format!("<strong>{}</strong>", escape(diagram.title())),
     };
     format!(
-        "<figure class=\"ds-figure ds-stage-figure\" data-ds-diagram=\"{id}\" data-ds-stage=\"{}\">{}<figcaption>{caption}</figcaption></figure>",
+        "<figure class=\"ds-figure {class}\" data-ds-diagram=\"{id}\" data-ds-stage=\"{}\">{}<figcaption>{caption}</figcaption></figure>",
         index + 1,
         scroller(&svg)
     )

@@ -23,8 +23,8 @@ pub struct PageMeta {
     pub description: String,
     /// The catalogue id when the page is a piece's chapter.
     pub piece: Option<String>,
-    /// The id of the staged diagram the page places, whose last stage becomes its
-    /// social-card image.
+    /// The id of the staged diagram the page places (or, without one, of the first diagram
+    /// it shows with `{{#figure}}`), whose last stage becomes its social-card image.
     #[serde(default)]
     pub diagram: Option<String>,
 }

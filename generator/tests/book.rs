@@ -187,6 +187,14 @@ fn the_base_fixture_book_builds() {
         .unwrap_or_else(|e| panic!("{e:#}"));
     let audit = audit_dir(&tmp.path().join("out")).unwrap();
     assert!(audit.problems.is_empty(), "{}", audit.problems.join("\n"));
+    // `{{#figure pair}}` shows both stages as one labelled series; `{{#figure tiny 2}}` one
+    // stage of the stepper's diagram, with ids of its own and a class the stepper ignores.
+    let page = std::fs::read_to_string(tmp.path().join("out/designs/alpha.html")).unwrap();
+    assert_eq!(page.matches("ds-inline-figure").count(), 3);
+    assert!(page.contains(
+        r#"<div class="ds-figure-series" role="group" aria-label="A request and its reply, stages 1 to 2">"#
+    ));
+    assert!(page.contains(r#"id="ds-tiny-f2"#) && page.contains(r#"id="ds-tiny-s2"#));
 }
 
 #[test]

@@ -9,6 +9,7 @@
 //! doctest (see `build.rs`), with this crate in scope, so a chapter can `use snippets::…`.
 
 pub mod quorum;
+pub mod raft;
 pub mod ring;
 pub mod url_shortener;
 

@@ -32,7 +32,9 @@ use crate::tool;
 pub const NAME: &str = "dsbook";
 
 /// Directives this preprocessor expands.
-pub const DIRECTIVES: [&str; 6] = ["hub", "tags", "snippet", "diagram", "stage", "tool"];
+pub const DIRECTIVES: [&str; 7] = [
+    "hub", "tags", "snippet", "diagram", "stage", "figure", "tool",
+];
 
 /// The first line of a preprocessed chapter carries its page metadata to the renderer.
 pub const META_PREFIX: &str = "<!-- dsbook:page ";
@@ -353,6 +355,8 @@ impl Run {
         let mut state = Stepping {
             placed: None,
             next: 1,
+            shown: BTreeSet::new(),
+            first_figure: None,
         };
         for d in directive::find(&text)
             .into_iter()
@@ -393,7 +397,8 @@ impl Run {
                 .placed
                 .as_ref()
                 .filter(|p| !p.broken)
-                .map(|p| p.id.clone());
+                .map(|p| p.id.clone())
+                .or(state.first_figure.clone());
             m
         });
         chapter.content = match meta {
@@ -472,7 +477,7 @@ impl Run {
                         "a chapter places one staged diagram",
                     )
                     .with_hint(format!(
-                        "`{}` is placed above; show other figures in ```diagram blocks",
+                        "`{}` is placed above; show other diagrams with `{{{{#figure <id>}}}}`",
                         placed.id
                     )));
                 }
@@ -566,6 +571,7 @@ impl Run {
                 self.report.figures += 1;
                 Ok(figure::stage_figure(diagram, &placed.id, n - 1))
             }
+            "figure" => self.inline_figure(d, file, state),
             "tool" => {
                 let id = d.args.as_str();
                 let Some(found) = tool::find(id) else {
@@ -623,6 +629,95 @@ impl Run {
                 .with_hint(hint))
             }
         }
+    }
+
+    /// `{{#figure id}}` shows every stage of a diagram file in the text, in order;
+    /// `{{#figure id N}}` shows stage N alone. No stepper: this is how a chapter shows the
+    /// staged figures beside the one it places with `{{#diagram}}`, or instead of it.
+    fn inline_figure(
+        &mut self,
+        d: &directive::Directive,
+        file: &str,
+        state: &mut Stepping,
+    ) -> Result<String, Diagnostic> {
+        if !self.diagrams_configured {
+            return Err(Diagnostic::error(
+                file,
+                d.span.clone(),
+                "`{{#figure}}` needs the diagrams folder",
+            )
+            .with_hint(format!(
+                "set `diagrams = \"<path>\"` in [preprocessor.{NAME}] of book.toml"
+            )));
+        }
+        let mut words = d.args.split_whitespace();
+        let id = words.next().unwrap_or("");
+        let stage_arg = words.next();
+        let usage =
+            "write `{{#figure <id>}}` for every stage, or `{{#figure <id> <stage>}}` for one";
+        if id.is_empty() || words.next().is_some() {
+            return Err(Diagnostic::error(
+                file,
+                d.span.clone(),
+                "`{{#figure}}` takes a diagram id and an optional stage number",
+            )
+            .with_hint(usage));
+        }
+        let id_start = d.args_span.start + (d.args.len() - d.args.trim_start().len());
+        let id_span = id_start..id_start + id.len();
+        let Some(diagram) = self.diagrams.get(id) else {
+            if self
+                .files
+                .keys()
+                .any(|f| f.ends_with(&format!("/{id}.dsd")))
+            {
+                // The diagram's own errors are reported already.
+                return Ok(String::new());
+            }
+            let hint = match closest(id, self.diagrams.keys().map(String::as_str)) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None => format!("add diagrams/{id}.dsd; the file name without .dsd is the id"),
+            };
+            return Err(
+                Diagnostic::error(file, id_span, format!("no diagram `{id}`")).with_hint(hint),
+            );
+        };
+        let count = diagram.stages().len().max(1);
+        let stages = match stage_arg {
+            None => 1..=count,
+            Some(word) => {
+                let start = d.args_span.start + d.args.rfind(word).unwrap_or(0);
+                let span = start..start + word.len();
+                let Ok(n) = word.parse::<usize>() else {
+                    return Err(Diagnostic::error(
+                        file,
+                        span,
+                        format!("`{word}` is not a stage number"),
+                    )
+                    .with_hint(usage));
+                };
+                if n == 0 || n > count {
+                    return Err(
+                        Diagnostic::error(file, span, format!("`{id}` has no stage {n}"))
+                            .with_hint(format!("its stages are 1 to {count}")),
+                    );
+                }
+                n..=n
+            }
+        };
+        for n in stages.clone() {
+            if !state.shown.insert((id.to_owned(), n)) {
+                return Err(Diagnostic::error(
+                    file,
+                    d.span.clone(),
+                    format!("stage {n} of `{id}` is already shown above"),
+                )
+                .with_hint("a page shows each stage of a diagram once"));
+            }
+        }
+        self.report.figures += stages.clone().count();
+        state.first_figure.get_or_insert_with(|| id.to_owned());
+        Ok(figure::inline(diagram, id, stages))
     }
 
     fn add_tag_pages(&mut self, book: &mut Book) {
@@ -690,10 +785,14 @@ fn shift_edits(
         .collect()
 }
 
-/// The diagram a chapter placed with `{{#diagram}}`, and how far its stages are explained.
+/// The diagram a chapter placed with `{{#diagram}}`, and how far its stages are explained;
+/// and the stages of other diagrams already shown inline with `{{#figure}}`.
 struct Stepping {
     placed: Option<Placed>,
     next: usize,
+    shown: BTreeSet<(String, usize)>,
+    /// The first diagram shown with `{{#figure}}`: the page's card when no stepper is placed.
+    first_figure: Option<String>,
 }
 
 struct Placed {
