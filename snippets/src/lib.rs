@@ -9,6 +9,7 @@
 //! doctest (see `build.rs`), with this crate in scope, so a chapter can `use snippets::…`.
 
 pub mod quorum;
+pub mod rate_limiter;
 pub mod url_shortener;
 
 /// One empty module per chapter of `book/src`, documented by the chapter's Markdown, so
