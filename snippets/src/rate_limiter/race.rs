@@ -27,7 +27,7 @@ enum Naive {
 
 // region: naive
 /// Read-modify-write from the application: `GET`, compare with the limit, `SET`.
-/// Each call to `step` is one command, so another server's command can run in between.
+/// Each call is one command, so another server's command can run in between.
 fn naive_step(state: Naive, store: &mut Store, limit: u64) -> Naive {
     match state {
         Naive::Start => Naive::Read(store.value.unwrap_or(0)), // GET counter
