@@ -5,6 +5,18 @@
 //! In: a limit per window, the window length, and arrival times in microseconds.
 //! Out: at most `limit` admissions per window, but up to twice the limit in a short span
 //! that straddles the boundary between two windows (the flaw the tests document).
+//!
+//! ```
+//! use snippets::rate_limiter::fixed_window::FixedWindow;
+//! use snippets::rate_limiter::{Decision, Limiter, SECOND_US};
+//!
+//! let mut limiter = FixedWindow::new(2, 60 * SECOND_US); // 2 a minute
+//! assert!(limiter.check(0).is_allowed());
+//! assert!(limiter.check(SECOND_US).is_allowed());
+//! // Refused until the next minute starts, 59 s later.
+//! assert_eq!(limiter.check(SECOND_US), Decision::Deny { retry_after_us: 59 * SECOND_US });
+//! assert!(limiter.check(60 * SECOND_US).is_allowed());
+//! ```
 
 use super::{Decision, Limiter};
 

@@ -9,6 +9,18 @@
 //!
 //! GCRA comes from ATM networks (ITU-T Recommendation I.371); the redis-cell module uses it.
 //!
+//! ```
+//! use snippets::rate_limiter::gcra::Gcra;
+//! use snippets::rate_limiter::{Decision, Limiter, SECOND_US};
+//!
+//! // One request a second on average, bursts of 2.
+//! let mut gcra = Gcra::new(2, SECOND_US);
+//! assert!(gcra.check(0).is_allowed());
+//! assert!(gcra.check(0).is_allowed());
+//! assert_eq!(gcra.check(0), Decision::Deny { retry_after_us: SECOND_US });
+//! assert_eq!(gcra.tat_us(), 2 * SECOND_US); // the schedule runs two seconds ahead
+//! ```
+//!
 //! [`TokenBucket`]: super::token_bucket::TokenBucket
 
 use super::{Decision, Limiter};

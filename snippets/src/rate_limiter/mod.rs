@@ -8,6 +8,7 @@
 //! Out: a [`Decision`] per request: admitted, with how many more would be, or refused, with
 //! how long to wait (the `Retry-After` of a 429 response).
 //!
+//! - [`rules`]: the most specific rule for a request; several limits checked as one (stage 2).
 //! - [`fixed_window`]: a counter per window; admits twice the limit across a boundary (stage 3).
 //! - [`token_bucket`] and [`gcra`]: bursts up to a capacity, then a steady rate (stage 4).
 //! - [`sliding_log`] and [`sliding_counter`]: the exact window and its cheap estimate (stage 5).
@@ -34,6 +35,7 @@ pub mod gcra;
 pub mod policy;
 pub mod race;
 pub mod redis;
+pub mod rules;
 pub mod sliding_counter;
 pub mod sliding_log;
 pub mod token_bucket;

@@ -5,6 +5,14 @@
 //! In: the limiter's answer, which may be an error (Redis down, or slower than the
 //! timeout), and the policy chosen for the endpoint. Out: admit or refuse, and why, so the
 //! caller can count each case in its metrics.
+//!
+//! ```
+//! use snippets::rate_limiter::policy::{decide, LimiterError, Policy, Verdict};
+//!
+//! let redis_down = || Err(LimiterError::Timeout);
+//! assert_eq!(decide(redis_down(), Policy::FailOpen), Verdict::AdmitUnchecked);
+//! assert_eq!(decide(redis_down(), Policy::FailClosed), Verdict::RefuseUnchecked);
+//! ```
 
 use super::Decision;
 

@@ -7,6 +7,17 @@
 //! server numbers. Out: which servers admitted their request, and the final count. Each
 //! entry in the schedule runs exactly one command of one server, so a test can replay every
 //! interleaving deterministically instead of hoping threads collide.
+//!
+//! ```
+//! use snippets::rate_limiter::race::{interleavings, run_atomic, run_naive};
+//!
+//! // Every order of two servers' GET and SET, limit 1: four of six admit both.
+//! let orders = interleavings(&[2, 2]);
+//! let over = orders.iter().filter(|o| run_naive(o, 2, 1).0 == [true, true]).count();
+//! assert_eq!((orders.len(), over), (6, 4));
+//! // With INCR, one command each: exactly one is admitted in either order.
+//! assert_eq!(run_atomic(&[1, 0], 2, 1).0, [false, true]);
+//! ```
 
 /// A key-value store that runs one command at a time, as Redis does.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

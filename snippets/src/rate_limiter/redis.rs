@@ -10,6 +10,19 @@
 //! clock (`TIME` inside the script), not from the caller.
 //!
 //! Tested against a real `redis-server` in `snippets/tests/redis.rs`.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use snippets::rate_limiter::policy::{decide, Policy};
+//! use snippets::rate_limiter::redis::RedisLimiter;
+//!
+//! // 10 a second with bursts of 20, shared by every server that uses this Redis.
+//! let url = "redis://127.0.0.1:6379/";
+//! let mut limiter = RedisLimiter::new(url, 20, 100_000, Duration::from_millis(50))?;
+//! let verdict = decide(limiter.check("rl:{key_8f3a}:burst"), Policy::FailOpen);
+//! println!("{verdict:?}");
+//! # Ok::<(), snippets::rate_limiter::policy::LimiterError>(())
+//! ```
 
 use std::time::Duration;
 

@@ -6,6 +6,18 @@
 //! at most `limit` admissions in every window `(t − window, t]`, at the cost of memory
 //! proportional to the limit. In Redis the log is a sorted set (`ZADD`, `ZREMRANGEBYSCORE`,
 //! `ZCARD`).
+//!
+//! ```
+//! use snippets::rate_limiter::sliding_log::SlidingLog;
+//! use snippets::rate_limiter::{Decision, Limiter, SECOND_US};
+//!
+//! let mut log = SlidingLog::new(2, 10 * SECOND_US); // 2 in any 10 s
+//! assert!(log.check(0).is_allowed());
+//! assert!(log.check(4 * SECOND_US).is_allowed());
+//! // Full until the request at 0 leaves the window, at 10 s.
+//! assert_eq!(log.check(9 * SECOND_US), Decision::Deny { retry_after_us: SECOND_US });
+//! assert!(log.check(10 * SECOND_US).is_allowed());
+//! ```
 
 use std::collections::VecDeque;
 
