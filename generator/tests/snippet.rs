@@ -116,6 +116,31 @@ fn nested_module_paths() {
 }
 
 #[test]
+fn whole_file_that_is_not_rust() {
+    expands("lua-file", "scripts/withdraw.lua");
+}
+
+#[test]
+fn region_of_a_file_that_is_not_rust() {
+    expands("lua-region", "scripts/withdraw.lua#check");
+}
+
+#[test]
+fn missing_file_or_region_of_a_file_that_is_not_rust() {
+    fails("missing-file");
+}
+
+/// Region markers in a Lua file use Lua's comment, and errors say so.
+#[test]
+fn unbalanced_markers_in_a_lua_file_are_reported() {
+    let text = "-- region: a\nreturn 1\n-- endregion: b\n";
+    let (library, diagnostics) = Library::from_sources(vec![("open.lua".into(), text.into())]);
+    assert!(library.regions().next().is_none());
+    let rendered: Vec<String> = diagnostics.iter().map(|d| d.render(text)).collect();
+    check("errors/sources-lua.stderr", &rendered.join("\n"));
+}
+
+#[test]
 fn stale_name_suggests_closest_names() {
     fails("stale-name");
 }
@@ -241,10 +266,16 @@ fn broken_chapter_block_fails_with_its_file_and_line() {
         &std::fs::read(snippets.join("build.rs")).unwrap(),
         &crate_dir.join("build.rs"),
     );
-    // The real manifest inherits from the workspace; the copy stands alone.
-    let manifest =
-        "[package]\nname = \"snippets\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\n[workspace]\n";
-    copy_if_changed(manifest.as_bytes(), &crate_dir.join("Cargo.toml"));
+    // The real manifest inherits from the workspace; the copy stands alone, with the same
+    // dependencies at the versions the workspace's lock file pins.
+    copy_if_changed(
+        standalone_manifest().as_bytes(),
+        &crate_dir.join("Cargo.toml"),
+    );
+    copy_if_changed(
+        &std::fs::read(workspace().join("Cargo.lock")).unwrap(),
+        &crate_dir.join("Cargo.lock"),
+    );
     let chapter = fixtures().join("broken-doctest/book/src/broken.md");
     let text = std::fs::read_to_string(&chapter).unwrap();
     copy_if_changed(text.as_bytes(), &root.join("book/src/broken.md"));
@@ -272,6 +303,35 @@ fn broken_chapter_block_fails_with_its_file_and_line() {
         stdout.contains("half of four is not a majority"),
         "{stdout}"
     );
+}
+
+/// A manifest for a copy of the snippets crate outside the workspace: the real crate's
+/// `[dependencies]`, with each `name.workspace = true` replaced by the workspace's entry.
+fn standalone_manifest() -> String {
+    let read = |path: PathBuf| -> toml::Table {
+        toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let root = read(workspace().join("Cargo.toml"));
+    let snippets = read(workspace().join("snippets/Cargo.toml"));
+    let shared = &root["workspace"]["dependencies"];
+    let mut dependencies = toml::Table::new();
+    if let Some(own) = snippets.get("dependencies").and_then(|d| d.as_table()) {
+        for (name, spec) in own {
+            let inherited = spec.get("workspace").and_then(|w| w.as_bool()) == Some(true);
+            let spec = if inherited {
+                shared[name.as_str()].clone()
+            } else {
+                spec.clone()
+            };
+            dependencies.insert(name.clone(), spec);
+        }
+    }
+    let mut manifest: toml::Table = toml::from_str(
+        "workspace = {}\n[package]\nname = \"snippets\"\nversion = \"0.0.0\"\nedition = \"2024\"\n",
+    )
+    .unwrap();
+    manifest.insert("dependencies".into(), toml::Value::Table(dependencies));
+    toml::to_string(&manifest).unwrap()
 }
 
 /// Writes `bytes` to `path` unless it already holds them, so file times stay put and the

@@ -10,6 +10,7 @@
 
 pub mod quorum;
 pub mod raft;
+pub mod rate_limiter;
 pub mod ring;
 pub mod url_shortener;
 

@@ -4,7 +4,9 @@
 //! Out: a [`FileIndex`]: every item a chapter can name, with byte spans into the original
 //! text (doc comment included), the spans of `#[cfg(test)]` items (never shown), and the
 //! marked regions (`// region: NAME` … `// endregion: NAME`); or the diagnostics that
-//! explain why the file cannot be indexed.
+//! explain why the file cannot be indexed. A file in another language ([`index_text_file`],
+//! for example a Lua script) has no items, only regions, marked with its own line comment
+//! (`-- region: NAME`).
 //!
 //! Spans come from syn with proc-macro2's `span-locations`: line and column pairs that
 //! [`LineIndex`] turns into byte offsets, so the caller can slice the original text and keep
@@ -176,10 +178,24 @@ pub fn index_file(
     indexer.items(module, &parsed.items);
     // A marker that does not pair up is reported, but the file's items stay nameable, so
     // one bad marker does not turn every directive naming this file into an error.
-    let (regions, markers, errors) = regions(file, text, &lines);
+    let (regions, markers, errors) = regions(file, text, &lines, "//");
     indexer.out.regions = regions;
     indexer.out.markers = markers;
     (Some(indexer.out), errors)
+}
+
+/// Indexes a file that is not Rust, whose line comments start with `comment` (`--` for
+/// Lua): no items, only its regions. Marker errors come back as diagnostics, and the
+/// well-formed regions stay nameable.
+pub fn index_text_file(file: &str, text: &str, comment: &str) -> (FileIndex, Vec<Diagnostic>) {
+    let lines = LineIndex::new(text);
+    let (regions, markers, errors) = regions(file, text, &lines, comment);
+    let index = FileIndex {
+        regions,
+        markers,
+        ..FileIndex::default()
+    };
+    (index, errors)
 }
 
 /// The byte range of a span in `text`.
@@ -408,10 +424,14 @@ fn collapse_whitespace(s: &str) -> String {
 /// for markers that do not pair up.
 type Marked = (Vec<Region>, Vec<Range<usize>>, Vec<Diagnostic>);
 
-/// The regions of a file and the byte ranges of their marker lines; a marker that does not
-/// pair up is an error, because a region that silently runs to the end of the file would
-/// show the wrong code.
-fn regions(file: &str, text: &str, lines: &LineIndex) -> Marked {
+/// The regions of a file and the byte ranges of their marker lines, which are line comments
+/// starting with `comment`; a marker that does not pair up is an error, because a region
+/// that silently runs to the end of the file would show the wrong code.
+fn regions(file: &str, text: &str, lines: &LineIndex, comment: &str) -> Marked {
+    let (start_marker, end_marker) = (
+        format!("{comment} region:"),
+        format!("{comment} endregion:"),
+    );
     let mut open: Vec<(String, usize, Range<usize>)> = Vec::new();
     let mut done: Vec<Region> = Vec::new();
     let mut markers = Vec::new();
@@ -419,9 +439,9 @@ fn regions(file: &str, text: &str, lines: &LineIndex) -> Marked {
     for line in 0..lines.len(text) {
         let range = lines.line(text, line);
         let trimmed = text[range.clone()].trim();
-        let (is_start, rest) = if let Some(rest) = trimmed.strip_prefix("// region:") {
+        let (is_start, rest) = if let Some(rest) = trimmed.strip_prefix(&start_marker) {
             (true, rest)
-        } else if let Some(rest) = trimmed.strip_prefix("// endregion:") {
+        } else if let Some(rest) = trimmed.strip_prefix(&end_marker) {
             (false, rest)
         } else {
             continue;
@@ -431,7 +451,7 @@ fn regions(file: &str, text: &str, lines: &LineIndex) -> Marked {
         if !is_region_name(&name) {
             errors.push(
                 Diagnostic::error(file, range, format!("`{name}` is not a region name")).with_hint(
-                    "name regions with letters, digits, `_` and `-`: `// region: intersection`",
+                    format!("name regions with letters, digits, `_` and `-`: `{start_marker} intersection`"),
                 ),
             );
             continue;
@@ -458,10 +478,10 @@ fn regions(file: &str, text: &str, lines: &LineIndex) -> Marked {
                 Diagnostic::error(
                     file,
                     range,
-                    format!("`// endregion: {name}` closes no open region"),
+                    format!("`{end_marker} {name}` closes no open region"),
                 )
                 .with_hint(format!(
-                    "start the region with `// region: {name}` above it"
+                    "start the region with `{start_marker} {name}` above it"
                 )),
             );
         }
@@ -469,7 +489,7 @@ fn regions(file: &str, text: &str, lines: &LineIndex) -> Marked {
     for (name, _, range) in open {
         errors.push(
             Diagnostic::error(file, range, format!("region `{name}` is never closed"))
-                .with_hint(format!("end it with `// endregion: {name}`")),
+                .with_hint(format!("end it with `{end_marker} {name}`")),
         );
     }
     done.sort_by_key(|r| r.span.start);

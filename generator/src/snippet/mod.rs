@@ -1,10 +1,12 @@
 //! Code by name: the book shows the snippets crate's items, never pasted copies.
 //!
 //! In: the source files of `snippets/src` (as `(path, text)` pairs, or read from disk by
-//! [`Library::load`]), and the argument text of `{{#snippet …}}` directives found in chapters.
+//! [`Library::load`]): Rust, and the other kinds of file listed in [`args::FILE_KINDS`]
+//! (Lua scripts); and the argument text of `{{#snippet …}}` directives found in chapters.
 //! Out: Markdown for each directive (a ```` ```rust ```` fence holding the item's source,
-//! sliced from the original text so formatting and comments survive, then a footer linking
-//! to the file and its tests), or a [`Diagnostic`] saying why the name does not resolve.
+//! sliced from the original text so formatting and comments survive, or a ```` ```lua ````
+//! fence holding a whole script or one region of it, then a footer linking to the file and
+//! its tests), or a [`Diagnostic`] saying why the name does not resolve.
 //! [`lint_chapter`] checks a chapter's own code fences, which are compiled as doctests.
 //!
 //! The directive, documented for authors in `book/src/appendix/tested-code.md`:
@@ -16,6 +18,9 @@
 //! {{#snippet quorum#intersection}}                the lines between `// region: intersection`
 //!                                                 and `// endregion: intersection`
 //! {{#snippet quorum::majority context}}           the rest of the file as hidden `# ` lines
+//! {{#snippet rate_limiter/token_bucket.lua}}      a whole Lua file, in a ```` ```lua ```` fence
+//! {{#snippet rate_limiter/token_bucket.lua#script}}  the lines between `-- region: script`
+//!                                                 and `-- endregion: script`
 //! ```
 //!
 //! `#[cfg(test)]` items and region marker lines are never shown. The expanded fence is not
@@ -35,7 +40,7 @@ use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, nearest};
 
-pub use self::args::{Request, Target};
+pub use self::args::{FileKind, Request, Target};
 pub use self::index::{IndexedItem, ItemKind};
 pub use self::lint::lint_chapter;
 
@@ -58,8 +63,11 @@ pub struct Library {
 struct SourceFile {
     /// `snippets/src/quorum.rs`.
     path: String,
-    /// `quorum`; empty for the crate root.
+    /// `quorum`; empty for the crate root. For a file that is not Rust, its path under
+    /// `snippets/src`: `rate_limiter/token_bucket.lua`.
     module: String,
+    /// `None` for Rust; otherwise the kind of file, which gives its fence's language.
+    kind: Option<FileKind>,
     text: String,
     lines: index::LineIndex,
     index: index::FileIndex,
@@ -87,6 +95,20 @@ impl Library {
         for (relative, text) in files {
             let relative = relative.replace('\\', "/");
             let path = format!("{SOURCE_ROOT}/{relative}");
+            if let Some(kind) = args::file_kind(&relative) {
+                let (index, errors) = index::index_text_file(&path, &text, kind.comment);
+                diagnostics.extend(errors);
+                let lines = index::LineIndex::new(&text);
+                library.files.push(SourceFile {
+                    path,
+                    module: relative,
+                    kind: Some(kind),
+                    text,
+                    lines,
+                    index,
+                });
+                continue;
+            }
             let module = module_path(&relative);
             let (index, errors) = index::index_file(&path, &module, &text);
             diagnostics.extend(errors);
@@ -100,6 +122,7 @@ impl Library {
             library.files.push(SourceFile {
                 path,
                 module,
+                kind: None,
                 text,
                 lines,
                 index,
@@ -108,13 +131,18 @@ impl Library {
         (library, diagnostics)
     }
 
-    /// Reads every `.rs` file under `snippets_src` (the IO edge) and indexes them.
+    /// Reads every `.rs` file under `snippets_src`, and every file of a kind in
+    /// [`args::FILE_KINDS`] (the IO edge), and indexes them.
     pub fn load(snippets_src: &Path) -> std::io::Result<(Library, Vec<Diagnostic>)> {
         let mut files = Vec::new();
         for entry in walkdir::WalkDir::new(snippets_src) {
             let entry = entry?;
             let path = entry.path();
-            if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "rs") {
+            let shown = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| e == "rs" || args::FILE_KINDS.iter().any(|k| k.extension == e));
+            if !entry.file_type().is_file() || !shown {
                 continue;
             }
             let relative = path.strip_prefix(snippets_src).unwrap_or(path);
@@ -143,7 +171,7 @@ impl Library {
         self.items.iter().map(|(_, item)| item.path.as_str())
     }
 
-    /// Every region, as `module#name`.
+    /// Every region, as `module#name` (`path#name` for a file that is not Rust).
     pub fn regions(&self) -> impl Iterator<Item = String> {
         self.files.iter().flat_map(|f| {
             f.index
@@ -234,9 +262,32 @@ impl Library {
                     cut_at,
                 })
             }
+            Target::File { path, region } => {
+                let texts = || self.files.iter().filter(|f| f.kind.is_some());
+                let Some(file) = texts().find(|f| f.module == *path) else {
+                    let paths: Vec<&str> = texts().map(|f| f.module.as_str()).collect();
+                    let hint = suggestion("files", &nearest(path, paths, SUGGESTIONS));
+                    let at = at.start..at.start + path.len();
+                    return Err(Diagnostic::error(
+                        "",
+                        at,
+                        format!("no file `{path}` in {SOURCE_ROOT}"),
+                    )
+                    .with_hint(hint));
+                };
+                match region {
+                    None => Ok(Excerpt {
+                        file,
+                        shown: 0..file.text.len(),
+                        cut_at: None,
+                    }),
+                    Some(name) => self.region(file, name, at),
+                }
+            }
             Target::Region { module, name } => {
-                let Some(file) = self.files.iter().find(|f| f.module == *module) else {
-                    let modules: Vec<&str> = self.files.iter().map(|f| f.module.as_str()).collect();
+                let rust = || self.files.iter().filter(|f| f.kind.is_none());
+                let Some(file) = rust().find(|f| f.module == *module) else {
+                    let modules: Vec<&str> = rust().map(|f| f.module.as_str()).collect();
                     let hint = suggestion("modules", &nearest(module, modules, SUGGESTIONS));
                     let at = at.start..at.start + module.len();
                     return Err(Diagnostic::error(
@@ -246,39 +297,47 @@ impl Library {
                     )
                     .with_hint(hint));
                 };
-                let Some(region) = file.index.regions.iter().find(|r| r.name == *name) else {
-                    let names: Vec<&str> =
-                        file.index.regions.iter().map(|r| r.name.as_str()).collect();
-                    let hint = if names.is_empty() {
-                        format!(
-                            "{} marks no regions; mark one with `// region: {name}` … `// endregion: {name}`",
-                            file.path
-                        )
-                    } else {
-                        suggestion("regions", &nearest(name, names, SUGGESTIONS))
-                    };
-                    let at = at.end - name.len()..at.end;
-                    return Err(Diagnostic::error(
-                        "",
-                        at,
-                        format!("no region `{name}` in {}", file.path),
-                    )
-                    .with_hint(hint));
-                };
-                if region.span.is_empty() {
-                    return Err(Diagnostic::error(
-                        "",
-                        at,
-                        format!("region `{name}` in {} is empty", file.path),
-                    ));
-                }
-                Ok(Excerpt {
-                    file,
-                    shown: region.span.clone(),
-                    cut_at: None,
-                })
+                self.region(file, name, at)
             }
         }
+    }
+
+    /// The region `name` of `file`; `at` is where the directive's target is written.
+    fn region<'a>(
+        &self,
+        file: &'a SourceFile,
+        name: &str,
+        at: Range<usize>,
+    ) -> Result<Excerpt<'a>, Diagnostic> {
+        let Some(region) = file.index.regions.iter().find(|r| r.name == *name) else {
+            let names: Vec<&str> = file.index.regions.iter().map(|r| r.name.as_str()).collect();
+            let hint = if names.is_empty() {
+                let comment = file.kind.map_or("//", |k| k.comment);
+                format!(
+                    "{} marks no regions; mark one with `{comment} region: {name}` … `{comment} endregion: {name}`",
+                    file.path
+                )
+            } else {
+                suggestion("regions", &nearest(name, names, SUGGESTIONS))
+            };
+            let at = at.end - name.len()..at.end;
+            return Err(
+                Diagnostic::error("", at, format!("no region `{name}` in {}", file.path))
+                    .with_hint(hint),
+            );
+        };
+        if region.span.is_empty() {
+            return Err(Diagnostic::error(
+                "",
+                at,
+                format!("region `{name}` in {} is empty", file.path),
+            ));
+        }
+        Ok(Excerpt {
+            file,
+            shown: region.span.clone(),
+            cut_at: None,
+        })
     }
 
     fn not_found(&self, path: &str, at: Range<usize>) -> Diagnostic {
@@ -417,7 +476,11 @@ fn render(excerpt: &Excerpt<'_>, context: bool, repo_url: &str) -> String {
         let line = line.trim_end();
         if *visible {
             let line = line.get(indent..).unwrap_or(line.trim_start());
-            code.push_str(&escape_hidden_marker(line));
+            // Only a Rust block hides `# ` lines; other languages are shown as written.
+            match file.kind {
+                None => code.push_str(&escape_hidden_marker(line)),
+                Some(_) => code.push_str(line),
+            }
             // `signature` never combines with `context`, so its cut line is the last one.
             if let Some(cut) = excerpt.cut_at.filter(|_| i + 1 == body.len()) {
                 code.push_str(elided_body(&text[cut..]));
@@ -434,7 +497,8 @@ fn render(excerpt: &Excerpt<'_>, context: bool, repo_url: &str) -> String {
     let fence = "`".repeat(longest_backtick_run(&code).max(2) + 1);
     let url = format!("{}/{}", repo_url.trim_end_matches('/'), file.path);
     let mut out = String::new();
-    let _ = write!(out, "{fence}rust,noplayground\n{code}{fence}\n\n");
+    let info = file.kind.map_or("rust,noplayground", |k| k.fence);
+    let _ = write!(out, "{fence}{info}\n{code}{fence}\n\n");
     let anchor = if first == last {
         format!("L{}", first + 1)
     } else {

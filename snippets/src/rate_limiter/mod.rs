@@ -1,0 +1,112 @@
+//! A rate limiter: five algorithms behind one trait, the race a shared counter loses, the
+//! policy for when the limiter is down, and a Redis-backed limiter that runs a Lua script.
+//!
+//! Shown in "Design a Rate Limiter" (`book/src/designs/rate-limiter.md`).
+//!
+//! In: the arrival time of each request, in microseconds, always passed in by the caller;
+//! for [`redis`], a Redis server and its clock.
+//! Out: a [`Decision`] per request: admitted, with how many more would be, or refused, with
+//! how long to wait (the `Retry-After` of a 429 response).
+//!
+//! - [`rules`]: the most specific rule for a request; several limits checked as one (stage 2).
+//! - [`fixed_window`]: a counter per window; admits twice the limit across a boundary (stage 3).
+//! - [`token_bucket`] and [`gcra`]: bursts up to a capacity, then a steady rate (stage 4).
+//! - [`sliding_log`] and [`sliding_counter`]: the exact window and its cheap estimate (stage 5).
+//! - [`race`]: two servers doing read-then-write over-admit; an atomic increment does not
+//!   (stage 6).
+//! - [`redis`]: the token bucket as a Lua script run atomically inside Redis (stage 6).
+//! - [`policy`]: fail open, fail closed or shadow when the limiter errs (stage 8).
+//!
+//! Every algorithm answers the same question for one key:
+//!
+//! ```
+//! use snippets::rate_limiter::{Decision, Limiter, SECOND_US};
+//! use snippets::rate_limiter::token_bucket::TokenBucket;
+//!
+//! // 10 requests a second, bursts of up to 5.
+//! let mut bucket = TokenBucket::new(5, SECOND_US / 10);
+//! let burst: Vec<Decision> = (0..6).map(|_| bucket.check(0)).collect();
+//! assert!(burst[..5].iter().all(|d| d.is_allowed()));
+//! assert_eq!(burst[5], Decision::Deny { retry_after_us: 100_000 });
+//! ```
+
+pub mod fixed_window;
+pub mod gcra;
+pub mod policy;
+pub mod race;
+pub mod redis;
+pub mod rules;
+pub mod sliding_counter;
+pub mod sliding_log;
+pub mod token_bucket;
+
+/// One second in microseconds, the unit of every time in this module.
+pub const SECOND_US: u64 = 1_000_000;
+
+// region: trait
+/// The answer for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Admit it.
+    Allow {
+        /// How many more would be admitted right now (for a `RateLimit` header).
+        remaining: u64,
+    },
+    /// Refuse it with 429.
+    Deny {
+        /// A retry sooner than this is refused too (the `Retry-After` header).
+        retry_after_us: u64,
+    },
+}
+
+/// A rate limiter for one key. Time is a parameter: `now_us` is the request's arrival
+/// time in microseconds and never decreases from one call to the next.
+pub trait Limiter {
+    /// Decides one request, and records it if admitted.
+    fn check(&mut self, now_us: u64) -> Decision;
+}
+// endregion: trait
+
+impl Decision {
+    /// Whether the request is admitted.
+    pub fn is_allowed(self) -> bool {
+        matches!(self, Decision::Allow { .. })
+    }
+}
+
+/// Feeds `arrivals` (non-decreasing times in microseconds) to `limiter` and returns the
+/// times it admitted.
+pub fn admitted<L: Limiter + ?Sized>(limiter: &mut L, arrivals: &[u64]) -> Vec<u64> {
+    arrivals
+        .iter()
+        .copied()
+        .filter(|&t| limiter.check(t).is_allowed())
+        .collect()
+}
+
+/// The largest number of `times` (sorted) that fall in any half-open window
+/// `(t - window_us, t]`: what "at most N per window" promises, checked by brute force.
+pub fn max_in_any_window(times: &[u64], window_us: u64) -> usize {
+    let mut best = 0;
+    let mut first = 0;
+    for (last, &t) in times.iter().enumerate() {
+        while times[first] + window_us <= t {
+            first += 1;
+        }
+        best = best.max(last + 1 - first);
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn max_in_any_window_counts_half_open_windows() {
+        assert_eq!(max_in_any_window(&[], 10), 0);
+        assert_eq!(max_in_any_window(&[0, 5, 9, 10, 19, 20], 10), 3);
+        assert_eq!(max_in_any_window(&[0, 10, 20], 10), 1);
+        assert_eq!(max_in_any_window(&[3, 3, 3], 1), 3);
+    }
+}
