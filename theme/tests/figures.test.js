@@ -194,6 +194,21 @@ test('a sequence of figures steps through its stages by click and by keyboard', 
                         s = await at(1, 'ArrowLeft at stage 1');
                         assert.equal(s.focus, 'ds-series-prev', `${label}: focus left the disabled button`);
                     }
+                    // A diagram that scrolls sideways (on a phone) keeps its arrow keys, and they
+                    // neither change stage nor leave the page.
+                    const scroller = page.locator('.ds-series-on > .ds-current .ds-figure-scroll[tabindex="0"]').first();
+                    if (name === 'phone') {
+                        assert.ok(await scroller.count() > 0, `${rel}: no sequence scrolls sideways on a phone`);
+                    }
+                    if (await scroller.count() > 0) {
+                        const stage = () => scroller.evaluate((el) => el.closest('figure').getAttribute('data-ds-stage'));
+                        const before = await stage();
+                        await scroller.focus();
+                        await page.keyboard.press('ArrowRight');
+                        await page.waitForFunction((el) => el.scrollLeft > 0, await scroller.elementHandle());
+                        assert.equal(await stage(), before, `${rel}: an arrow key in a scrolling diagram changed stage`);
+                        assert.equal(await page.evaluate(() => document.activeElement.className), 'ds-figure-scroll');
+                    }
                     // Outside a sequence, the arrow keys are mdBook's chapter navigation again.
                     const next = await page.evaluate(() => (document.querySelector('.nav-chapters.next') || {}).href);
                     if (next) {
