@@ -7,6 +7,11 @@
 // read, with previous/next buttons, a stage list, a caption, a full-window view, arrow keys,
 // and an aria-live announcement of each change. On a narrow screen, without JavaScript and in
 // print, the inline stage figures are the diagram, so this script leaves them alone.
+//
+// A sequence of figures in the text ({{#figure id}}, div.ds-figure-series) is every stage of
+// its diagram, each a figure with its caption. On screen this script turns each sequence into
+// a compact stepper: one stage at a time, previous/next buttons, "Stage k of n" and an
+// aria-live announcement. Print and print.html keep every figure.
 (function () {
     'use strict';
 
@@ -166,9 +171,63 @@
     focusableScrollers();
     window.addEventListener('resize', focusableScrollers);
 
+    // One stage of a sequence at a time. Every figure stays in the markup, stacked in one grid
+    // cell (diagrams.css), so the sequence keeps the height of its tallest stage.
+    function setUpSeries(series) {
+        var figures = Array.prototype.filter.call(series.children, function (el) {
+            return el.matches('figure.ds-inline-figure');
+        });
+        var count = figures.length;
+        if (count < 2) { return; }
+        var bar = document.createElement('div');
+        bar.className = 'ds-series-bar';
+        bar.innerHTML = '<button type="button" class="ds-series-prev" aria-label="Previous stage">Previous</button>' +
+            '<span class="ds-series-status"></span>' +
+            '<button type="button" class="ds-series-next" aria-label="Next stage">Next</button>';
+        var live = document.createElement('p');
+        live.className = 'ds-stepper-live';
+        live.setAttribute('aria-live', 'polite');
+        var prev = bar.firstChild;
+        var next = bar.lastChild;
+        var current = 0;
+
+        function show(k, announce) {
+            k = Math.max(1, Math.min(count, k));
+            if (k === current) { return; }
+            current = k;
+            figures.forEach(function (f, i) { f.classList.toggle('ds-current', i === k - 1); });
+            bar.children[1].textContent = 'Stage ' + k + ' of ' + count;
+            prev.setAttribute('aria-disabled', String(k === 1));
+            next.setAttribute('aria-disabled', String(k === count));
+            if (announce) {
+                var title = figures[k - 1].querySelector('figcaption strong');
+                series.classList.add('ds-series-moved');
+                live.textContent = 'Stage ' + k + ' of ' + count + ': ' + (title ? title.textContent : '');
+            }
+        }
+
+        prev.addEventListener('click', function () { show(current - 1, true); });
+        next.addEventListener('click', function () { show(current + 1, true); });
+        // Arrow keys, Home and End step while focus is in the sequence, and never reach mdBook's
+        // chapter navigation; a diagram that scrolls sideways keeps its arrow keys.
+        series.addEventListener('keydown', function (e) {
+            var to = { ArrowLeft: current - 1, ArrowRight: current + 1, Home: 1, End: count }[e.key];
+            if (to === undefined || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) { return; }
+            e.stopPropagation();
+            if (e.target.closest('.ds-figure-scroll')) { return; }
+            e.preventDefault();
+            show(to, true);
+        });
+        series.appendChild(bar);
+        series.appendChild(live);
+        series.classList.add('ds-series-on');
+        show(1, false);
+    }
+
     // print.html holds every chapter, so its diagrams stay as inline figures.
-    var steppers = document.querySelectorAll('div.ds-stepper');
-    if (steppers.length === 1 && !/print\.html$/.test(location.pathname)) {
-        setUp(steppers[0]);
+    if (!/print\.html$/.test(location.pathname)) {
+        var steppers = document.querySelectorAll('div.ds-stepper');
+        if (steppers.length === 1) { setUp(steppers[0]); }
+        Array.prototype.forEach.call(document.querySelectorAll('.ds-figure-series'), setUpSeries);
     }
 }());

@@ -9,7 +9,8 @@
 //! - `{{#stage k}}`: stage k as its own figure with its caption, shown inline on narrow
 //!   screens, without JavaScript, and in print;
 //! - `{{#figure id}}` / `{{#figure id k}}`: every stage, or stage k, of another diagram as
-//!   figures in the text, on every screen, for chapters with several staged figures.
+//!   figures in the text, for chapters with several staged figures. The page script shows a
+//!   sequence of stages one at a time on screen; print and readers without it get them all.
 //!
 //! Ids inside each SVG start with a prefix made from the diagram id and stage, so several
 //! diagrams can share a page, and `print.html`, which holds every chapter, stays valid.
@@ -29,7 +30,8 @@ pub fn stage_figure(diagram: &Diagram, id: &str, index: usize) -> String {
 }
 
 /// `{{#figure id}}` and `{{#figure id N}}`: the given stages (1-based) as figures in the
-/// text, which no stepper hides. Several stages are grouped and labelled as one sequence.
+/// text, which the page's stepper never hides. Several stages are grouped and labelled as one
+/// sequence, which `stepper.js` steps through in place.
 pub fn inline(diagram: &Diagram, id: &str, stages: std::ops::RangeInclusive<usize>) -> String {
     let (first, last) = (*stages.start(), *stages.end());
     let figures: String = stages
