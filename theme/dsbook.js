@@ -5,7 +5,7 @@
 // - the hub's tag filter: pressing a tag shows only the cards carrying it, announces the
 //   count, and keeps the choice in the URL (#tag=caching) so it can be linked; arrow keys
 //   move between its buttons instead of reaching mdBook's previous/next-chapter keys;
-// - code blocks too wide for the page can be focused, so they can be scrolled by keyboard;
+// - code blocks and tables too wide for the page can be focused, so they can be scrolled by keyboard;
 // - the sidebar's fold toggles (mdBook writes them as <a> without href) act as buttons for
 //   keyboard and screen-reader users: named, with aria-expanded, pressed by Enter or Space.
 // Without this script every card is shown and each chip links to its tag's page.
@@ -99,20 +99,35 @@
         apply(fromHash(), false);
     }
 
-    // A code block wider than the page scrolls sideways; keyboard users can only scroll it if it
-    // can take focus (WCAG 2.1.1, axe's scrollable-region-focusable). Only overflowing blocks
-    // become tab stops, re-checked when the window is resized.
-    function scrollableCode() {
-        var blocks = Array.prototype.slice.call(document.querySelectorAll('pre > code'));
+    // A code block or table wider than the page scrolls sideways; keyboard users can only scroll
+    // it if it can take focus (WCAG 2.1.1, axe's scrollable-region-focusable). Only overflowing
+    // blocks become tab stops, re-checked when the window is resized. A table's wrapper becomes a
+    // named region, so a screen reader says what the focused stop is.
+    function scrollableBlocks() {
+        var blocks = Array.prototype.slice.call(document.querySelectorAll('pre > code, .table-wrapper'));
         if (!blocks.length) {
             return;
         }
+        function tableName(wrapper) {
+            var heads = Array.prototype.slice.call(wrapper.querySelectorAll('thead th'), 0, 3);
+            var words = heads.map(function (th) { return th.textContent.trim(); }).filter(Boolean);
+            return 'Table' + (words.length ? ': ' + words.join(', ') : '');
+        }
         function update() {
-            blocks.forEach(function (code) {
-                if (code.scrollWidth > code.clientWidth) {
-                    code.setAttribute('tabindex', '0');
+            blocks.forEach(function (block) {
+                var table = block.classList.contains('table-wrapper');
+                if (block.scrollWidth > block.clientWidth + 1) {
+                    block.setAttribute('tabindex', '0');
+                    if (table) {
+                        block.setAttribute('role', 'region');
+                        block.setAttribute('aria-label', tableName(block));
+                    }
                 } else {
-                    code.removeAttribute('tabindex');
+                    block.removeAttribute('tabindex');
+                    if (table) {
+                        block.removeAttribute('role');
+                        block.removeAttribute('aria-label');
+                    }
                 }
             });
         }
@@ -153,6 +168,6 @@
 
     sidebarToggle();
     hubFilter();
-    scrollableCode();
+    scrollableBlocks();
     foldToggles();
 }());

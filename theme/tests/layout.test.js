@@ -41,6 +41,28 @@ test('phone width', async (t) => {
         });
     }
 
+    // A region that scrolls sideways can only be scrolled by keyboard if it, or something in it,
+    // takes focus (WCAG 2.1.1; axe's scrollable-region-focusable). Tables and code are the usual
+    // culprits on a phone.
+    for (const rel of allPages()) {
+        await t.test(`${rel}: sideways-scrolling regions take focus`, async () => {
+            await page.goto(pageUrl(rel));
+            const stuck = await page.evaluate(() => {
+                const focusable = 'a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])';
+                return Array.from(document.querySelectorAll('#mdbook-content *'))
+                    .filter((el) => {
+                        const x = getComputedStyle(el).overflowX;
+                        return (x === 'auto' || x === 'scroll') && el.scrollWidth > el.clientWidth + 1 &&
+                            el.getClientRects().length > 0;
+                    })
+                    .filter((el) => el.tabIndex < 0 && !el.querySelector(focusable))
+                    .slice(0, 5)
+                    .map((el) => `${el.tagName.toLowerCase()}.${el.className}`);
+            });
+            assert.deepEqual(stuck, [], `${rel}: scrolls sideways but cannot take focus`);
+        });
+    }
+
     for (const rel of ['index.html', 'tags/caching.html']) {
         await t.test(`${rel}: cards in one column`, async () => {
             await page.goto(pageUrl(rel));
