@@ -6,6 +6,7 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
 const path = require('node:path');
 const core = require('../tools/ring-core.js');
 
@@ -71,6 +72,22 @@ test('the core matches every shared vector written by the Rust reference', (t) =
     }
     assert.equal(checked, VECTORS.checks, 'every vector in the file was checked');
     t.diagnostic(`${checked} shared vectors checked against the Rust reference`);
+});
+
+test('the tool page states the vector counts that are in the file', () => {
+    // The page describes the shared vectors in words; a regenerated file must not leave it stale.
+    const page = fs.readFileSync(path.join(__dirname, '..', '..', 'book', 'src', 'tools', 'ring-explorer.md'), 'utf8')
+        .replace(/\s+/g, ' ');
+    const keys = VECTORS.rings.reduce((sum, ring) => sum + ring.keys.length, 0);
+    const n = (x) => x.toLocaleString('en-US');
+    for (const phrase of [
+        `hash of ${n(VECTORS.hashes.length)} names`,
+        `${n(keys)} keys on ${['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight'][VECTORS.rings.length]} different rings`,
+        `move in ${['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'][VECTORS.changes.length]} joins`,
+        `${n(VECTORS.checks)} checks in all`,
+    ]) {
+        assert.ok(page.includes(phrase), `book/src/tools/ring-explorer.md should say "${phrase}"`);
+    }
 });
 
 test('adding a node moves keys only to it, and about 1/(n+1) of them', () => {
