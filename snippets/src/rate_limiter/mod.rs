@@ -101,6 +101,36 @@ pub fn max_in_any_window(times: &[u64], window_us: u64) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rate_limiter::{
+        fixed_window::FixedWindow, gcra::Gcra, sliding_counter::SlidingCounter,
+        sliding_log::SlidingLog, token_bucket::TokenBucket,
+    };
+
+    /// The same boundary script against all five, each set to 100 a minute: only the fixed
+    /// window lets through twice the limit; each of the others stays within its own bound.
+    #[test]
+    fn only_the_fixed_window_admits_twice_the_limit_across_a_boundary() {
+        const MINUTE: u64 = 60 * SECOND_US;
+        let last_second = (0..100).map(|i| MINUTE - SECOND_US + i * 10_000);
+        let first_second = (0..100).map(|i| MINUTE + i * 10_000);
+        let arrivals: Vec<u64> = last_second.chain(first_second).collect();
+        let span = arrivals[199] - arrivals[0];
+        let interval = MINUTE / 100;
+        let run = |limiter: &mut dyn Limiter| admitted(limiter, &arrivals).len();
+
+        assert_eq!(run(&mut FixedWindow::new(100, MINUTE)), 200);
+        // Exact: never more than the limit in any sliding minute.
+        assert_eq!(run(&mut SlidingLog::new(100, MINUTE)), 100);
+        // The estimate lets the previous minute fade by 1/60 a second: 102.
+        assert_eq!(run(&mut SlidingCounter::new(100, MINUTE)), 102);
+        // A full bucket of 100, plus what refills during the script, plus one at the edge.
+        let bucket_bound = (100 + span / interval + 1) as usize;
+        let bucket = run(&mut TokenBucket::new(100, interval));
+        let gcra = run(&mut Gcra::new(100, interval));
+        assert!(bucket <= bucket_bound, "{bucket} > {bucket_bound}");
+        assert_eq!(gcra, bucket);
+        assert!(bucket < 200);
+    }
 
     #[test]
     fn max_in_any_window_counts_half_open_windows() {
