@@ -461,14 +461,7 @@ impl Run {
             }
             "diagram" => {
                 if !self.diagrams_configured {
-                    return Err(Diagnostic::error(
-                        file,
-                        d.span.clone(),
-                        "`{{#diagram}}` needs the diagrams folder",
-                    )
-                    .with_hint(format!(
-                        "set `diagrams = \"<path>\"` in [preprocessor.{NAME}] of book.toml"
-                    )));
+                    return Err(need_diagrams(file, d));
                 }
                 if let Some(placed) = &state.placed {
                     return Err(Diagnostic::error(
@@ -641,14 +634,7 @@ impl Run {
         state: &mut Stepping,
     ) -> Result<String, Diagnostic> {
         if !self.diagrams_configured {
-            return Err(Diagnostic::error(
-                file,
-                d.span.clone(),
-                "`{{#figure}}` needs the diagrams folder",
-            )
-            .with_hint(format!(
-                "set `diagrams = \"<path>\"` in [preprocessor.{NAME}] of book.toml"
-            )));
+            return Err(need_diagrams(file, d));
         }
         let mut words = d.args.split_whitespace();
         let id = words.next().unwrap_or("");
@@ -868,4 +854,16 @@ fn theme_dir(ctx: &PreprocessorContext) -> PathBuf {
     let configured: Option<PathBuf> = ctx.config.get("output.html.theme").ok().flatten();
     ctx.root
         .join(configured.unwrap_or_else(|| PathBuf::from("theme")))
+}
+
+/// The error for a diagram directive in a book whose `book.toml` names no diagrams folder.
+fn need_diagrams(file: &str, d: &directive::Directive) -> Diagnostic {
+    Diagnostic::error(
+        file,
+        d.span.clone(),
+        format!("`{{{{#{}}}}}` needs the diagrams folder", d.name),
+    )
+    .with_hint(format!(
+        "set `diagrams = \"<path>\"` in [preprocessor.{NAME}] of book.toml"
+    ))
 }
