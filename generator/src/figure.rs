@@ -26,7 +26,7 @@ fn prefix(id: &str, part: &str) -> String {
 /// Stage `index` (0-based) as a figure with its caption, for a `{{#stage}}` marker: the
 /// stepper of the same diagram hides it while it shows the diagram itself.
 pub fn stage_figure(diagram: &Diagram, id: &str, index: usize) -> String {
-    figure(diagram, id, index, "s", "ds-stage-figure")
+    figure(diagram, id, index, "s", "ds-stage-figure", index == 0)
 }
 
 /// `{{#figure id}}` and `{{#figure id N}}`: the given stages (1-based) as figures in the
@@ -34,19 +34,42 @@ pub fn stage_figure(diagram: &Diagram, id: &str, index: usize) -> String {
 /// sequence, which `stepper.js` steps through in place.
 pub fn inline(diagram: &Diagram, id: &str, stages: std::ops::RangeInclusive<usize>) -> String {
     let (first, last) = (*stages.start(), *stages.end());
+    let single = first == last;
     let figures: String = stages
-        .map(|n| figure(diagram, id, n - 1, "f", "ds-inline-figure"))
+        .map(|n| figure(diagram, id, n - 1, "f", "ds-inline-figure", single))
         .collect();
-    if first == last {
+    if single {
         return figures;
     }
     format!(
-        "<div class=\"ds-figure-series\" role=\"group\" aria-label=\"{}, stages {first} to {last}\">{figures}</div>",
-        escape(diagram.title())
+        "<div class=\"ds-figure-series\" role=\"group\" aria-label=\"{}, stages {first} to {last}\">{figures}{}</div>",
+        escape(diagram.title()),
+        legend(diagram)
     )
 }
 
-fn figure(diagram: &Diagram, id: &str, index: usize, part: &str, class: &str) -> String {
+/// The diagram's key as a list, or nothing when nothing in it needs one. Inline figures show
+/// it as it is (it prints); the stepper folds it into a disclosure, where room is short.
+pub fn legend(diagram: &Diagram) -> String {
+    let entries = diagram.legend();
+    if entries.is_empty() {
+        return String::new();
+    }
+    let items: String = entries
+        .iter()
+        .map(|e| format!("<li>{}<span>{}</span></li>", e.swatch, escape(e.text)))
+        .collect();
+    format!("<ul class=\"ds-legend\" aria-label=\"Key\">{items}</ul>")
+}
+
+fn figure(
+    diagram: &Diagram,
+    id: &str,
+    index: usize,
+    part: &str,
+    class: &str,
+    with_key: bool,
+) -> String {
     let stages = diagram.stages();
     let count = stages.len().max(1);
     let svg = one_block(&diagram.svg_stage(index, &prefix(id, &format!("{part}{}", index + 1))));
@@ -67,9 +90,10 @@ fn figure(diagram: &Diagram, id: &str, index: usize, part: &str, class: &str) ->
         _ => format!("<strong>{}</strong>", escape(diagram.title())),
     };
     format!(
-        "<figure class=\"ds-figure {class}\" data-ds-diagram=\"{id}\" data-ds-stage=\"{}\">{}<figcaption>{caption}</figcaption></figure>",
+        "<figure class=\"ds-figure {class}\" data-ds-diagram=\"{id}\" data-ds-stage=\"{}\">{}<figcaption>{caption}</figcaption>{}</figure>",
         index + 1,
-        scroller(&svg)
+        scroller(&svg),
+        if with_key { legend(diagram) } else { String::new() }
     )
 }
 
@@ -93,13 +117,14 @@ pub fn stepper(diagram: &Diagram, id: &str) -> String {
         .collect();
     format!(
         concat!(
-            "<div class=\"ds-stepper\" role=\"group\" data-ds-diagram=\"{id}\" data-ds-stages=\"{count}\" aria-label=\"{title}, stage by stage\" hidden>",
-            "<div class=\"ds-stepper-view\" data-ds-stage=\"1\">{svg}</div>",
+            "<div class=\"ds-stepper\" role=\"group\" data-ds-diagram=\"{id}\" data-ds-stages=\"{count}\" data-ds-floor=\"{floor}\" aria-label=\"{title}, stage by stage\" hidden>",
+            "<div class=\"ds-stepper-frame\"><div class=\"ds-stepper-view\" data-ds-stage=\"1\">{svg}</div><span class=\"ds-stepper-cue\" aria-hidden=\"true\">More to see: drag or use the arrow keys</span></div>",
             "<p class=\"ds-stepper-caption\"><span class=\"ds-stage-number\">Stage 1 of {count}:</span> <strong>{stage_title}</strong> <span class=\"ds-stepper-text\">{stage_caption}</span></p>",
             "<div class=\"ds-stepper-controls\">",
             "<button type=\"button\" class=\"ds-stepper-prev\" aria-label=\"Previous stage\">Previous</button>",
             "<select class=\"ds-stepper-list\" aria-label=\"Stage\">{options}</select>",
             "<button type=\"button\" class=\"ds-stepper-next\" aria-label=\"Next stage\">Next</button>",
+            "{key}",
             "<button type=\"button\" class=\"ds-stepper-full\" aria-pressed=\"false\">Full screen</button>",
             "</div>",
             "<p class=\"ds-stepper-live\" aria-live=\"polite\"></p>",
@@ -112,6 +137,11 @@ pub fn stepper(diagram: &Diagram, id: &str) -> String {
         stage_title = escape(first.map_or("", |s| s.title.as_str())),
         stage_caption = escape(first.map_or("", |s| s.caption.as_str())),
         options = options,
+        floor = floor(),
+        key = match legend(diagram) {
+            key if key.is_empty() => key,
+            key => format!("<details class=\"ds-stepper-key\"><summary>Key</summary>{key}</details>"),
+        },
     )
 }
 
@@ -126,14 +156,24 @@ pub fn example(diagram: &Diagram, id: &str, source: &str) -> String {
     )
 }
 
-/// Wraps an SVG so that on a narrow screen it keeps a readable size and scrolls sideways
-/// instead of shrinking until its labels cannot be read. `--ds-w` carries its natural width.
+/// Wraps an SVG so that it never shrinks below the scale at which its text stays legible
+/// and scrolls sideways instead. `--ds-w` carries its natural width and `--ds-floor` the
+/// smallest scale (see [`crate::diagram::svg::min_scale`]).
 fn scroller(svg: &str) -> String {
     let width = svg
         .split_once(" width=\"")
         .and_then(|(_, rest)| rest.split_once('"'))
         .map_or("800", |(w, _)| w);
-    format!("<div class=\"ds-figure-scroll\" style=\"--ds-w:{width}px\">{svg}</div>")
+    format!(
+        "<div class=\"ds-figure-scroll\" style=\"--ds-w:{width}px;--ds-floor:{}\">{svg}</div>",
+        floor()
+    )
+}
+
+/// The legible floor as the pages write it: three decimals, rounded up so that rounding
+/// never takes a text below the floor.
+fn floor() -> String {
+    format!("{:.3}", (crate::diagram::svg::min_scale() * 1000.0).ceil() / 1000.0)
 }
 
 /// Joins the SVG's lines so no blank line can end the HTML block early.

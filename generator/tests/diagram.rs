@@ -177,14 +177,39 @@ fn positions(svg: &str) -> (String, Vec<(String, String)>) {
     (view, out)
 }
 
+/// The numbers of a `viewBox` or of one `data-ds-views` entry.
+fn view_numbers(text: &str) -> [f32; 4] {
+    let n: Vec<f32> = text.split_whitespace().map(|v| v.parse().unwrap()).collect();
+    [n[0], n[1], n[2], n[3]]
+}
+
 #[test]
-fn positions_and_view_box_are_the_same_in_every_stage() {
+fn positions_are_the_same_in_every_stage_and_each_stage_has_its_camera() {
     for path in ok_fixtures().into_iter().chain(book_diagrams()) {
         let diagram = compile_ok(&path);
-        let (view_all, shapes_all) = positions(&diagram.svg_all("p"));
+        let all = diagram.svg_all("p");
+        let (view_all, shapes_all) = positions(&all);
+        let [ax, ay, aw, ah] = view_numbers(&view_all);
+        let cameras: Vec<&str> = all
+            .split("data-ds-views=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("{}: no data-ds-views", path.display()))
+            .split(';')
+            .collect();
+        assert_eq!(cameras.len(), diagram.stages().len(), "{}", path.display());
         for k in 0..diagram.stages().len() {
             let (view, shapes) = positions(&diagram.svg_stage(k, "p"));
-            assert_eq!(view, view_all, "{} stage {}", path.display(), k + 1);
+            // A stage's figure is framed by its camera, the same one the stepper moves to,
+            // and never reaches outside the whole diagram.
+            assert_eq!(view, cameras[k], "{} stage {}", path.display(), k + 1);
+            let [x, y, w, h] = view_numbers(&view);
+            assert!(
+                x >= ax && y >= ay && x + w <= ax + aw && y + h <= ay + ah,
+                "{} stage {}: camera {view} outside {view_all}",
+                path.display(),
+                k + 1
+            );
             for (key, first_line) in shapes {
                 assert!(
                     shapes_all

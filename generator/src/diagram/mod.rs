@@ -10,7 +10,9 @@
 //!    expanded into version ranges; author errors with spans and hints.
 //! 3. [`layout`]: [`ir::Ir`] → [`scene::Scene`]. The union of all stages laid out once, with
 //!    sizes from [`font`] metrics, orthogonal edge routing and collision-free labels.
-//! 4. [`svg`]: [`scene::Scene`] → SVG text, one stage or all stages.
+//! 4. [`svg`]: [`scene::Scene`] → SVG text, one stage or all stages. Each stage has its own
+//!    camera ([`layout::stage_view`]): the view box around what it shows, so an early stage
+//!    fills its figure; positions never change. [`legend`] draws the key from the same marks.
 //! 5. [`raster`]: SVG text → PNG, through resvg with the bundled font.
 //!
 //! [`compile`] runs steps 1–3; the [`Diagram`] methods run step 4. Nothing here reads files
@@ -39,6 +41,7 @@
 pub mod font;
 pub mod ir;
 pub mod layout;
+pub mod legend;
 pub mod raster;
 pub mod resolve;
 pub mod scene;
@@ -108,6 +111,11 @@ impl Diagram {
     /// Every stage in one SVG, switched by CSS (see the module docs for the class scheme).
     pub fn svg_all(&self, id_prefix: &str) -> String {
         svg::all(&self.scene, id_prefix)
+    }
+
+    /// The key: what the shapes, lines and marks this diagram uses mean.
+    pub fn legend(&self) -> Vec<legend::Entry> {
+        legend::entries(&self.scene)
     }
 
     /// A text dump of every element's geometry and stages, for expected-output tests.

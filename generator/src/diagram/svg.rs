@@ -34,6 +34,7 @@ use std::fmt::Write as _;
 use super::font::FAMILY;
 use super::ir::{Arrow, EdgeStyle, Flavor, GroupKind, NodeKind};
 use super::layout::grid::{NAME_PX, REPLICA_GAP, SUB_PX, TEXT_LEFT};
+use super::layout::stage_view;
 use super::scene::{Item, Label, Point, Rect, STACK_OFFSET, Scene, Shape, num};
 
 /// Colour rules shared by both forms. One line, so it never contains a blank line.
@@ -52,7 +53,7 @@ const STYLE: &str = concat!(
     ".ds-g{fill:var(--ds-group-bg,#f8fafc);stroke:var(--ds-group-line,#94a3b8);stroke-width:1.2}",
     ".ds-hl{fill:none;stroke:var(--ds-accent,#0284c7);stroke-width:2.5}",
     ".ds-hb{fill:var(--ds-accent,#0284c7)}",
-    ".ds .ds-ht{fill:var(--ds-accent-text,#fff);font-size:9px;font-weight:700}",
+    ".ds .ds-ht{fill:var(--ds-accent-text,#fff);font-size:10px;font-weight:700}",
     ".ds-ha{fill:var(--ds-accent,#0284c7)}",
     ".ds-ln{stroke:var(--ds-lane,#94a3b8);stroke-width:1.5}",
     ".ds-lh{fill:var(--ds-client-bg,#f1f5f9);stroke:var(--ds-client-line,#475569);stroke-width:1.5}",
@@ -160,16 +161,36 @@ pub fn esc(text: &str) -> String {
 /// The CSS that shows one stage of the all-stages form: with `data-ds-stage="k"` (1-based) on
 /// the `<svg>` or any ancestor, elements not in stage k are hidden and the new-in-stage
 /// decorations of stage k appear. `stages` is the largest stage count the rules cover.
+///
+/// With the class `ds-animate` on the same ancestor, what is new in the stage fades in. The
+/// page script sets that class only when the reader has not asked for reduced motion.
 pub fn stage_css(stages: usize) -> String {
-    let mut css =
-        String::from(".ds-all .ds-hl,.ds-all .ds-hb,.ds-all .ds-ht,.ds-all .ds-ha{display:none}");
+    let mut css = String::from(
+        ".ds-all .ds-hl,.ds-all .ds-hb,.ds-all .ds-ht,.ds-all .ds-ha{display:none}@keyframes ds-stage-in{from{opacity:0}to{opacity:1}}",
+    );
     for k in 1..=stages {
         let _ = write!(
             css,
-            "[data-ds-stage=\"{k}\"] .ds-s:not(.ds-in{k}){{display:none}}[data-ds-stage=\"{k}\"] .ds-new{k} :is(.ds-hl,.ds-hb,.ds-ht,.ds-ha){{display:inline}}"
+            "[data-ds-stage=\"{k}\"] .ds-s:not(.ds-in{k}){{display:none}}[data-ds-stage=\"{k}\"] .ds-new{k} :is(.ds-hl,.ds-hb,.ds-ht,.ds-ha){{display:inline}}.ds-animate[data-ds-stage=\"{k}\"] .ds-new{k}{{animation:ds-stage-in .45s ease-out}}"
         );
     }
     css
+}
+
+/// The smallest size a text may be shown at on screen, in CSS pixels, and the smallest for
+/// the "NEW" badges. Pages never scale a diagram below [`min_scale`], the scale that keeps
+/// every text at or above these; a diagram too wide for the column at that scale scrolls.
+pub const LEGIBLE_TEXT_PX: f32 = 11.0;
+/// See [`LEGIBLE_TEXT_PX`].
+pub const LEGIBLE_BADGE_PX: f32 = 9.0;
+/// The smallest font size any text in a diagram is written with (edge, note, group and
+/// subtitle labels), and the badge's; a test checks them against [`STYLE`].
+const SMALLEST_TEXT_PX: f32 = 11.5;
+const BADGE_PX: f32 = 10.0;
+
+/// The smallest scale at which every text of a diagram stays legible.
+pub fn min_scale() -> f32 {
+    (LEGIBLE_TEXT_PX / SMALLEST_TEXT_PX).max(LEGIBLE_BADGE_PX / BADGE_PX)
 }
 
 /// Writes one stage (0-based) as a standalone SVG.
@@ -188,10 +209,10 @@ pub fn all(scene: &Scene, id_prefix: &str) -> String {
 
 fn write(scene: &Scene, form: Form, id_prefix: &str) -> String {
     let p = clean_prefix(id_prefix);
-    let v = scene.view;
     let mut out = String::with_capacity(8192);
-    let (root_class, extra) = match form {
+    let (v, root_class, extra) = match form {
         Form::Stage(k) => (
+            stage_view(scene, k),
             match scene.flavor {
                 Flavor::Architecture => "ds",
                 Flavor::Timeline => "ds ds-time",
@@ -199,11 +220,16 @@ fn write(scene: &Scene, form: Form, id_prefix: &str) -> String {
             format!(" data-ds-stage-shown=\"{}\"", k + 1),
         ),
         Form::All => (
+            scene.view,
             match scene.flavor {
                 Flavor::Architecture => "ds ds-all",
                 Flavor::Timeline => "ds ds-all ds-time",
             },
-            format!(" data-ds-stages=\"{}\"", scene.stages.len()),
+            format!(
+                " data-ds-stages=\"{}\" data-ds-views=\"{}\"",
+                scene.stages.len(),
+                views_attr(scene)
+            ),
         ),
     };
     let _ = writeln!(
@@ -255,6 +281,26 @@ fn write(scene: &Scene, form: Form, id_prefix: &str) -> String {
     }
     out.push_str("</svg>");
     out
+}
+
+/// Every stage's camera as `x y w h` view boxes separated by `;`, in stage order: the page
+/// script moves the all-stages SVG's view box between them.
+fn views_attr(scene: &Scene) -> String {
+    (0..scene.stages.len().max(1))
+        .map(|k| {
+            let v = stage_view(scene, k);
+            format!("{} {} {} {}", num(v.x), num(v.y), num(v.w), num(v.h))
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// Draws one item on its own, as the [`super::legend`] swatches do: the same marks the
+/// diagram uses, so the key cannot disagree with the figure.
+pub(super) fn draw_alone(item: &Item) -> String {
+    let mut out = String::new();
+    draw(&mut out, item, false);
+    out.lines().collect()
 }
 
 fn describe(scene: &Scene, form: Form) -> (String, String) {
@@ -694,7 +740,7 @@ fn edge_path(points: &[Point], head_start: bool, head_end: bool) -> String {
 }
 
 /// The 16×16 glyph drawn left of a node's label.
-fn glyph(kind: NodeKind) -> &'static str {
+pub(super) fn glyph(kind: NodeKind) -> &'static str {
     match kind {
         NodeKind::Client => "M2 3h12v8H2zM0 13.5h16",
         NodeKind::Browser => "M1 2h14v12H1zM1 5.5h14M3.5 3.7h.1M5.5 3.7h.1",
@@ -927,5 +973,43 @@ fn draw_node(
             num(bx + 15.0),
             num(by + 10.3)
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The legibility floor rests on the smallest sizes the stylesheet writes; keep them true.
+    #[test]
+    fn smallest_sizes_match_the_stylesheet() {
+        let sizes = |rule_filter: fn(&str) -> bool| -> Vec<f32> {
+            STYLE
+                .split('}')
+                .filter(|rule| rule_filter(rule))
+                .filter_map(|rule| rule.split("font-size:").nth(1))
+                .map(|v| v.trim_end_matches(|c: char| !c.is_ascii_digit()).split("px").next().unwrap_or(""))
+                .map(|v| v.parse::<f32>().unwrap())
+                .collect()
+        };
+        let text = sizes(|rule| !rule.contains(".ds-ht"));
+        let badge = sizes(|rule| rule.contains(".ds-ht"));
+        assert_eq!(text.iter().copied().fold(f32::INFINITY, f32::min), SMALLEST_TEXT_PX);
+        assert_eq!(badge, vec![BADGE_PX]);
+        assert!((min_scale() - 11.0 / 11.5).abs() < 1e-6);
+    }
+
+    #[test]
+    fn each_stage_has_its_own_camera() {
+        let src = "diagram \"t\"\nstage \"One\"\ncaption \"c\"\nservice a \"A\"\nstage \"Two\"\ncaption \"c\"\ndatabase b \"B\"\na -> b\n";
+        let compiled = crate::diagram::compile("t.dsd", src);
+        let diagram = compiled.diagram.expect("compiles");
+        let first = stage_view(diagram.scene(), 0);
+        let last = stage_view(diagram.scene(), 1);
+        assert!(first.w < last.w, "stage 1 {first:?} should be narrower than stage 2 {last:?}");
+        let all = diagram.svg_all("t");
+        assert!(all.contains("data-ds-views=\""), "{all}");
+        let one = diagram.svg_stage(0, "t");
+        assert!(one.contains(&format!("viewBox=\"{} {} {} {}\"", num(first.x), num(first.y), num(first.w), num(first.h))), "{one}");
     }
 }

@@ -43,8 +43,27 @@ pub fn pill(text: &str, cx: f32, cy: f32) -> Label {
     }
 }
 
+/// The camera of one stage (0-based): the view box around what that stage shows, with the
+/// same margin as the whole diagram. Positions stay those of the whole layout, so nothing
+/// moves between stages; only the window onto them grows with the diagram. A stage that
+/// shows nothing gets the whole view.
+pub fn stage_view(scene: &Scene, stage: usize) -> Rect {
+    let mut shown = scene.items.iter().filter(|item| item.shown_in(stage)).peekable();
+    if shown.peek().is_none() {
+        return scene.view;
+    }
+    let margin = match scene.flavor {
+        Flavor::Architecture => grid::MARGIN,
+        Flavor::Timeline => timeline::MARGIN,
+    };
+    bounds(shown, margin)
+}
+
 /// The view box around everything drawn, with a margin.
-pub fn bounds(scene_items: &[super::scene::Item], margin: f32) -> Rect {
+pub fn bounds<'a>(
+    scene_items: impl IntoIterator<Item = &'a super::scene::Item>,
+    margin: f32,
+) -> Rect {
     use super::scene::Shape;
     let mut acc: Option<Rect> = None;
     let mut add = |r: Rect| acc = Some(acc.map_or(r, |a| a.union(&r)));
