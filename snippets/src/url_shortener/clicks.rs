@@ -8,6 +8,7 @@
 //! Out: per-(code, minute) counts equal to the number of distinct events, and a report of
 //! events that arrive after their minute was sealed.
 
+use super::shard::shard_for;
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
 /// One click, as the redirect handler emits it.
@@ -163,6 +164,111 @@ impl ClickAggregator {
     }
 }
 
+/// A partitioned, append-only click log, as Kafka or NSQ keeps it: an event stays at its
+/// offset, so a consumer that restarts reads again from the offset it saved last.
+#[derive(Debug, Clone)]
+pub struct ClickLog {
+    partitions: Vec<Vec<ClickEvent>>,
+}
+
+impl ClickLog {
+    /// An empty log with `partitions` partitions.
+    pub fn new(partitions: usize) -> ClickLog {
+        assert!(partitions > 0, "a log needs at least one partition");
+        ClickLog {
+            partitions: vec![Vec::new(); partitions],
+        }
+    }
+
+    /// Appends `event` to the partition its code hashes to, so one code's clicks reach one
+    /// aggregator. A sender that retries after a lost acknowledgement appends the same
+    /// event twice: the log itself can hold duplicates.
+    pub fn append(&mut self, event: ClickEvent) {
+        let partition = shard_for(&event.code, self.partitions.len());
+        self.partitions[partition].push(event);
+    }
+
+    /// Up to `max` events of `partition`, starting at offset `from`.
+    pub fn read(&self, partition: usize, from: usize, max: usize) -> &[ClickEvent] {
+        let events = &self.partitions[partition];
+        let from = from.min(events.len());
+        &events[from..(from + max).min(events.len())]
+    }
+
+    /// The number of partitions.
+    pub fn partitions(&self) -> usize {
+        self.partitions.len()
+    }
+}
+
+/// The durable side of click counting: what survives an aggregator crash. Stands for the
+/// analytics database (the `click_counts` table) and the consumer's saved log offsets.
+#[derive(Debug, Clone)]
+pub struct AnalyticsStore {
+    offsets: Vec<usize>,
+    totals: BTreeMap<(String, u64), u64>,
+}
+
+impl AnalyticsStore {
+    /// An empty store for a log of `partitions` partitions: nothing counted, every offset 0.
+    pub fn new(partitions: usize) -> AnalyticsStore {
+        AnalyticsStore {
+            offsets: vec![0; partitions],
+            totals: BTreeMap::new(),
+        }
+    }
+
+    /// The stored clicks on `code` in `minute`: what the stats page shows.
+    pub fn count(&self, code: &str, minute: u64) -> u64 {
+        self.totals
+            .get(&(code.to_string(), minute))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+/// One aggregator process: reads the log from its offsets, counts, and commits.
+#[derive(Debug, Clone)]
+pub struct ClickConsumer {
+    aggregator: ClickAggregator,
+    offsets: Vec<usize>,
+}
+
+impl ClickConsumer {
+    /// Starts (or restarts after a crash) from what `store` kept: the committed offsets.
+    /// The deduplication state lived in the crashed process's memory and starts empty.
+    pub fn recover(store: &AnalyticsStore) -> ClickConsumer {
+        ClickConsumer {
+            aggregator: ClickAggregator::default(),
+            offsets: store.offsets.clone(),
+        }
+    }
+
+    /// Reads and applies up to `max` events from each partition, advancing the offsets in
+    /// memory only. Returns how many events it read.
+    pub fn poll(&mut self, log: &ClickLog, max: usize) -> usize {
+        let mut read = 0;
+        for (partition, offset) in self.offsets.iter_mut().enumerate() {
+            let batch = log.read(partition, *offset, max);
+            for event in batch {
+                self.aggregator.apply(event);
+            }
+            *offset += batch.len();
+            read += batch.len();
+        }
+        read
+    }
+
+    /// Writes every bucket's total to the store, then acknowledges the offsets.
+    pub fn commit(&self, store: &mut AnalyticsStore) {
+        for (code, minute) in self.aggregator.buckets.keys() {
+            let total = self.aggregator.count(code, *minute);
+            store.totals.insert((code.clone(), *minute), total);
+        }
+        store.offsets.clone_from(&self.offsets);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,5 +389,80 @@ mod tests {
         assert!(buffer.dropped() > 0);
         let first = buffer.drain(1);
         assert_eq!(first.len(), 1);
+    }
+    /// The truth: each distinct event once, per (code, minute).
+    fn truth(events: &[ClickEvent]) -> BTreeMap<(String, u64), u64> {
+        let mut truth = BTreeMap::new();
+        for e in events {
+            *truth.entry((e.code.clone(), e.at_ms / 60_000)).or_default() += 1;
+        }
+        truth
+    }
+
+    #[test]
+    #[ignore = "fails on the in-memory design: run with --ignored to see the crash lose counts"]
+    fn a_crash_between_applying_and_checkpointing_loses_no_clicks_and_counts_none_twice() {
+        // The scripted case first: commit one batch, apply a second, crash before the
+        // commit, restart from the store, and let the log redeliver the second batch.
+        let events: Vec<ClickEvent> = (0..6)
+            .map(|i| ClickEvent {
+                event_id: i,
+                code: "launch".into(),
+                at_ms: 1_000 * i,
+            })
+            .collect();
+        let mut log = ClickLog::new(1);
+        events.iter().for_each(|e| log.append(e.clone()));
+        let mut store = AnalyticsStore::new(1);
+        let mut consumer = ClickConsumer::recover(&store);
+        assert_eq!(consumer.poll(&log, 3), 3);
+        consumer.commit(&mut store);
+        assert_eq!(consumer.poll(&log, 3), 3); // applied in memory ...
+        drop(consumer); // ... and the process dies before its commit
+        let mut consumer = ClickConsumer::recover(&store);
+        assert_eq!(
+            consumer.poll(&log, 10),
+            3,
+            "the log redelivers the second batch"
+        );
+        consumer.commit(&mut store);
+        assert_eq!(store.count("launch", 0), 6);
+
+        // Then seeded runs: senders that retry put duplicates in the log, and the aggregator
+        // crashes at scripted points, before or after a commit.
+        for seed in 0..50 {
+            let mut rng = SplitMix64::new(seed);
+            let events = clicks(&mut rng, 2_000);
+            let mut log = ClickLog::new(4);
+            for e in &events {
+                log.append(e.clone());
+                if rng.below(10) == 0 {
+                    log.append(e.clone()); // a retried send
+                }
+            }
+            let mut store = AnalyticsStore::new(4);
+            let mut consumer = ClickConsumer::recover(&store);
+            let mut crashes = 0;
+            loop {
+                let read = consumer.poll(&log, 1 + rng.below(60));
+                if rng.below(4) == 0 {
+                    crashes += 1; // applied, not committed: memory is lost
+                    consumer = ClickConsumer::recover(&store);
+                    continue;
+                }
+                consumer.commit(&mut store);
+                if read == 0 {
+                    break;
+                }
+            }
+            assert!(crashes > 0, "seed {seed}: the script never crashed");
+            for ((code, minute), n) in truth(&events) {
+                assert_eq!(
+                    store.count(&code, minute),
+                    n,
+                    "seed {seed}: {code} at minute {minute} after {crashes} crashes"
+                );
+            }
+        }
     }
 }
