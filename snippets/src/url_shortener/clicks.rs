@@ -1,12 +1,15 @@
 //! Click tracking off the redirect path: a bounded buffer that never blocks the redirect,
-//! and an aggregator whose counts stay exact when the queue delivers an event twice.
+//! and an aggregator whose counts stay exact when the log delivers an event twice and when
+//! the aggregator itself crashes and restarts.
 //!
 //! Shown in "Design a URL Shortener" (`book/src/designs/url-shortener.md`), stage 7.
 //!
 //! In: [`ClickEvent`]s, each with a unique id assigned by the server that handled the click,
-//! in any order and any number of times (at-least-once delivery).
-//! Out: per-(code, minute) counts equal to the number of distinct events, and a report of
-//! events that arrive after their minute was sealed.
+//! in any order and any number of times (at-least-once delivery), read from a partitioned
+//! [`ClickLog`] by a [`ClickConsumer`] that may crash at any point.
+//! Out: per-(code, minute) counts equal to the number of distinct events, kept in an
+//! [`AnalyticsStore`] together with the log offsets they cover, and a report of events that
+//! arrive after their minute was sealed.
 
 use super::shard::shard_for;
 use std::collections::{BTreeMap, HashSet, VecDeque};
@@ -201,33 +204,41 @@ impl ClickLog {
     }
 }
 
+/// Everything a restarted aggregator needs, saved as one unit: the counts, the event ids
+/// that deduplicate the open buckets, and the log offsets that state covers.
+#[derive(Debug, Clone)]
+struct Checkpoint {
+    offsets: Vec<usize>,
+    aggregator: ClickAggregator,
+}
+
 /// The durable side of click counting: what survives an aggregator crash. Stands for the
-/// analytics database (the `click_counts` table) and the consumer's saved log offsets.
+/// analytics database, where the `click_counts` rows, the open buckets' event ids and the
+/// consumer's log offsets are written in one transaction.
 #[derive(Debug, Clone)]
 pub struct AnalyticsStore {
-    offsets: Vec<usize>,
-    totals: BTreeMap<(String, u64), u64>,
+    checkpoint: Checkpoint,
 }
 
 impl AnalyticsStore {
     /// An empty store for a log of `partitions` partitions: nothing counted, every offset 0.
     pub fn new(partitions: usize) -> AnalyticsStore {
         AnalyticsStore {
-            offsets: vec![0; partitions],
-            totals: BTreeMap::new(),
+            checkpoint: Checkpoint {
+                offsets: vec![0; partitions],
+                aggregator: ClickAggregator::default(),
+            },
         }
     }
 
     /// The stored clicks on `code` in `minute`: what the stats page shows.
     pub fn count(&self, code: &str, minute: u64) -> u64 {
-        self.totals
-            .get(&(code.to_string(), minute))
-            .copied()
-            .unwrap_or(0)
+        self.checkpoint.aggregator.count(code, minute)
     }
 }
 
-/// One aggregator process: reads the log from its offsets, counts, and commits.
+// region: checkpoint
+/// One aggregator process: reads the log from its offsets, counts, and checkpoints.
 #[derive(Debug, Clone)]
 pub struct ClickConsumer {
     aggregator: ClickAggregator,
@@ -235,12 +246,17 @@ pub struct ClickConsumer {
 }
 
 impl ClickConsumer {
-    /// Starts (or restarts after a crash) from what `store` kept: the committed offsets.
-    /// The deduplication state lived in the crashed process's memory and starts empty.
+    /// Starts, or restarts after a crash, from the last checkpoint: the counts, the ids and
+    /// the offsets all come from the same moment, so the log redelivers exactly the events
+    /// that state has not seen.
     pub fn recover(store: &AnalyticsStore) -> ClickConsumer {
+        let Checkpoint {
+            offsets,
+            aggregator,
+        } = store.checkpoint.clone();
         ClickConsumer {
-            aggregator: ClickAggregator::default(),
-            offsets: store.offsets.clone(),
+            aggregator,
+            offsets,
         }
     }
 
@@ -250,22 +266,32 @@ impl ClickConsumer {
         let mut read = 0;
         for (partition, offset) in self.offsets.iter_mut().enumerate() {
             let batch = log.read(partition, *offset, max);
-            for event in batch {
+            batch.iter().for_each(|event| {
                 self.aggregator.apply(event);
-            }
+            });
             *offset += batch.len();
             read += batch.len();
         }
         read
     }
 
-    /// Writes every bucket's total to the store, then acknowledges the offsets.
+    /// Saves counts, ids and offsets in one atomic write (a database transaction, or a
+    /// file written in full and then renamed over the old one). A crash leaves either the
+    /// old checkpoint or the new one, never counts from one and offsets from the other.
     pub fn commit(&self, store: &mut AnalyticsStore) {
-        for (code, minute) in self.aggregator.buckets.keys() {
-            let total = self.aggregator.count(code, *minute);
-            store.totals.insert((code.clone(), *minute), total);
-        }
-        store.offsets.clone_from(&self.offsets);
+        store.checkpoint = Checkpoint {
+            offsets: self.offsets.clone(),
+            aggregator: self.aggregator.clone(),
+        };
+    }
+}
+// endregion: checkpoint
+
+impl ClickConsumer {
+    /// Seals the buckets before `minute` (see [`ClickAggregator::seal_before`]); the next
+    /// checkpoint then stores their counts without their ids.
+    pub fn seal_before(&mut self, minute: u64) {
+        self.aggregator.seal_before(minute);
     }
 }
 
@@ -400,7 +426,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "fails on the in-memory design: run with --ignored to see the crash lose counts"]
     fn a_crash_between_applying_and_checkpointing_loses_no_clicks_and_counts_none_twice() {
         // The scripted case first: commit one batch, apply a second, crash before the
         // commit, restart from the store, and let the log redeliver the second batch.
