@@ -4,8 +4,10 @@
 //!
 //! Shown in "Design a URL Shortener" (`book/src/designs/url-shortener.md`), stage 7.
 //!
-//! In: [`ClickEvent`]s, each with a unique id assigned by the server that handled the click,
-//! in any order and any number of times (at-least-once delivery), read from a partitioned
+//! In: [`ClickEvent`]s, each with a unique [`EventId`] (server, incarnation, sequence)
+//! assigned by the server that handled the click, the incarnation taken from durable
+//! [`Incarnations`] at every start so that a restart never reuses an id. Events arrive in
+//! any order and any number of times (at-least-once delivery), read from a partitioned
 //! [`ClickLog`] by a [`ClickConsumer`] that may crash at any point.
 //! Out: per-(code, minute) counts equal to the number of distinct events, kept in an
 //! [`AnalyticsStore`] together with the log offsets they cover, and a report of events that
@@ -14,11 +16,72 @@
 use super::shard::shard_for;
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
+// region: event_id
+/// A click's identity: unique across servers, restarts and time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EventId {
+    /// The application server that handled the click.
+    pub server: u32,
+    /// Which run of that server: taken from durable storage at every start.
+    pub incarnation: u32,
+    /// The click's number within that run, from 0.
+    pub seq: u64,
+}
+
+/// Each server's last incarnation, kept in durable storage (a row in the coordination store,
+/// or a file written and synced) so that a restart can never take one again.
+#[derive(Debug, Clone, Default)]
+pub struct Incarnations {
+    last: BTreeMap<u32, u32>,
+}
+
+impl Incarnations {
+    /// Moves `server` to its next incarnation and returns it. The new value must be durable
+    /// before the server emits its first click.
+    pub fn begin(&mut self, server: u32) -> u32 {
+        let last = self.last.entry(server).or_insert(0);
+        *last = last.checked_add(1).expect("2^32 restarts of one server");
+        *last
+    }
+}
+
+/// The event-id source of one server process. Its sequence lives in memory and restarts at
+/// 0, so the incarnation is what keeps a restarted server's ids new.
+#[derive(Debug, Clone)]
+pub struct ClickIds {
+    server: u32,
+    incarnation: u32,
+    next_seq: u64,
+}
+
+impl ClickIds {
+    /// Called once when the server starts, before it serves a redirect.
+    pub fn start(server: u32, incarnations: &mut Incarnations) -> ClickIds {
+        ClickIds {
+            server,
+            incarnation: incarnations.begin(server),
+            next_seq: 0,
+        }
+    }
+
+    /// The id for the next click this process handles.
+    pub fn next_id(&mut self) -> EventId {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        EventId {
+            server: self.server,
+            incarnation: self.incarnation,
+            seq,
+        }
+    }
+}
+// endregion: event_id
+
 /// One click, as the redirect handler emits it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClickEvent {
-    /// Unique per click, e.g. the server's id in the top bits and a local sequence below.
-    pub event_id: u64,
+    /// Unique per click; a redelivery or a retried send carries the same id.
+    pub event_id: EventId,
     /// The short code that was followed.
     pub code: String,
     /// When the click happened (event time), in milliseconds since the epoch.
@@ -82,7 +145,7 @@ pub enum Applied {
 /// One (code, minute) bucket: the ids seen while open, only the count once sealed.
 #[derive(Debug, Clone)]
 enum Bucket {
-    Open(HashSet<u64>),
+    Open(HashSet<EventId>),
     Sealed(u64),
 }
 
@@ -304,7 +367,11 @@ mod tests {
     fn clicks(rng: &mut SplitMix64, n: u64) -> Vec<ClickEvent> {
         (0..n)
             .map(|i| ClickEvent {
-                event_id: (rng.next_u64() % 4) << 40 | i, // server id, then sequence
+                event_id: EventId {
+                    server: rng.below(4) as u32,
+                    incarnation: 1,
+                    seq: i,
+                },
                 code: format!("c{}", rng.below(5)),
                 at_ms: rng.next_u64() % 600_000,
             })
@@ -399,7 +466,11 @@ mod tests {
         let mut kept = 0;
         for i in 0..250 {
             let event = ClickEvent {
-                event_id: i,
+                event_id: EventId {
+                    server: 0,
+                    incarnation: 1,
+                    seq: i,
+                },
                 code: "c".into(),
                 at_ms: i,
             };
@@ -431,7 +502,11 @@ mod tests {
         // commit, restart from the store, and let the log redeliver the second batch.
         let events: Vec<ClickEvent> = (0..6)
             .map(|i| ClickEvent {
-                event_id: i,
+                event_id: EventId {
+                    server: 1,
+                    incarnation: 1,
+                    seq: i,
+                },
                 code: "launch".into(),
                 at_ms: 1_000 * i,
             })
@@ -489,5 +564,36 @@ mod tests {
                 );
             }
         }
+    }
+    #[test]
+    fn a_restarted_server_never_reuses_an_event_id() {
+        let mut incarnations = Incarnations::default(); // durable: survives the restarts
+        let mut log = ClickLog::new(2);
+        let mut seen = HashSet::new();
+        let mut first_runs = Vec::new();
+        for run in 0..3 {
+            let mut ids = ClickIds::start(7, &mut incarnations); // a (re)start of server 7
+            let first = ids.next_id();
+            first_runs.push(first);
+            for id in std::iter::once(first).chain((1..1_000).map(|_| ids.next_id())) {
+                assert!(seen.insert(id), "run {run} reused {id:?}");
+                // Every click falls in the same minute, so a reused id would be a duplicate.
+                log.append(ClickEvent {
+                    event_id: id,
+                    code: "launch".into(),
+                    at_ms: 5_000,
+                });
+            }
+        }
+        // The sequence itself restarts at 0 each time; only the incarnation differs.
+        assert!(first_runs.iter().all(|id| id.seq == 0 && id.server == 7));
+        let incarnations_seen: Vec<u32> = first_runs.iter().map(|id| id.incarnation).collect();
+        assert_eq!(incarnations_seen, [1, 2, 3]);
+        // Downstream, all 3,000 clicks count: none is mistaken for a redelivery.
+        let mut store = AnalyticsStore::new(2);
+        let mut consumer = ClickConsumer::recover(&store);
+        while consumer.poll(&log, 100) > 0 {}
+        consumer.commit(&mut store);
+        assert_eq!(store.count("launch", 0), 3_000);
     }
 }
