@@ -182,8 +182,8 @@ impl ClickAggregator {
         }
     }
 
-    /// Seals every bucket before `minute`: keeps its count, frees its ids. Call it once
-    /// the queue can no longer redeliver events that old.
+    /// Seals every bucket before `minute`: keeps its count, frees its ids. Call it once no
+    /// copy of an event that old can still arrive (senders stop retrying after a while).
     pub fn seal_before(&mut self, minute: u64) {
         for ((_, m), bucket) in self.buckets.iter_mut() {
             if let (true, Bucket::Open(ids)) = (*m < minute, &*bucket) {

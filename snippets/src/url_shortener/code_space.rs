@@ -1,7 +1,8 @@
 //! Which strings the shortener can hand out: generated codes in bands by length, and custom
 //! aliases in a part of the namespace no generated code can ever reach.
 //!
-//! Shown in "Design a URL Shortener" (`book/src/designs/url-shortener.md`), stages 3 and 6.
+//! Shown in "Design a URL Shortener" (`book/src/designs/url-shortener.md`), stage 6 and
+//! "At 10 times the load".
 //!
 //! In: an ID from the shared counter, which keeps counting past 62⁷ when the 7-character
 //! codes run out; or an alias a user asks for.
@@ -18,7 +19,6 @@ use std::fmt;
 /// The longest alias accepted, in characters; it fits the `VARCHAR(16)` code column.
 pub const MAX_ALIAS_LEN: usize = 16;
 
-// region: bands
 /// Generated codes, one keyed permutation per band of lengths.
 ///
 /// The first band is `0..62^first_len`, whose codes have 1 to `first_len` characters (base62
@@ -65,7 +65,6 @@ impl CodeSpace {
         Some(base62::encode(start + scrambler.scramble(id - start)))
     }
 }
-// endregion: bands
 
 /// Why an alias was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,7 +104,6 @@ impl fmt::Display for AliasError {
 impl std::error::Error for AliasError {}
 
 impl CodeSpace {
-    // region: alias
     /// Accepts an alias only where no generated code can be: it must contain a `-`, which
     /// base62 never writes, or be longer than the longest generated code.
     pub fn check_alias(&self, alias: &str) -> Result<(), AliasError> {
@@ -125,7 +123,6 @@ impl CodeSpace {
         }
         Ok(())
     }
-    // endregion: alias
 }
 
 #[cfg(test)]

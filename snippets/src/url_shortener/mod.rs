@@ -10,7 +10,7 @@
 //! - [`range_allocator`]: unique IDs from leased blocks of a shared counter (stage 3).
 //! - [`scramble`]: a keyed permutation so consecutive IDs give unrelated codes (stage 3).
 //! - [`code_space`]: 8-character codes after the 7-character ones run out, and aliases that
-//!   no generated code can collide with (stages 3 and 6).
+//!   no generated code can collide with (stage 6 and "At 10 times the load").
 //! - [`redirect`]: the status and headers of a redirect (stage 4).
 //! - [`cache`]: cache-aside with TTLs and negative caching (stage 5).
 //! - [`shard`]: hash routing and conditional inserts for custom aliases (stage 6).
