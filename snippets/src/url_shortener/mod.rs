@@ -4,11 +4,13 @@
 //!
 //! In: long URLs to shorten, short codes to resolve, click events to count; time is
 //! always a parameter in milliseconds, and randomness comes from seeded generators.
-//! Out: unique 1–7 character codes, redirect responses, and exact click counts.
+//! Out: unique 1–7 character codes (exactly 8 once those run out), redirect responses, and exact click counts.
 //!
 //! - [`base62`]: integers to short codes and back (stage 2).
 //! - [`range_allocator`]: unique IDs from leased blocks of a shared counter (stage 3).
 //! - [`scramble`]: a keyed permutation so consecutive IDs give unrelated codes (stage 3).
+//! - [`code_space`]: 8-character codes after the 7-character ones run out, and aliases that
+//!   no generated code can collide with (stage 6 and "At 10 times the load").
 //! - [`redirect`]: the status and headers of a redirect (stage 4).
 //! - [`cache`]: cache-aside with TTLs and negative caching (stage 5).
 //! - [`shard`]: hash routing and conditional inserts for custom aliases (stage 6).
@@ -47,6 +49,7 @@
 pub mod base62;
 pub mod cache;
 pub mod clicks;
+pub mod code_space;
 pub mod range_allocator;
 pub mod redirect;
 pub mod scramble;
