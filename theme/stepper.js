@@ -261,14 +261,14 @@
         // controls, in the full-window view).
         function fit() {
             if (stepper.hidden) { return; }
-            var chrome = stepper.offsetHeight - view.offsetHeight;
+            var chrome = stepper.getBoundingClientRect().height - view.getBoundingClientRect().height;
             var w = view.clientWidth || 1;
             var need = 0;
             views.forEach(function (v) {
                 need = Math.max(need, v.h * Math.max(floor, Math.min(w / v.w, MAX_ZOOM)));
             });
             var share = stepper.classList.contains('ds-full') ? 1 : SHARE;
-            var room = Math.floor(window.innerHeight * share - chrome);
+            var room = Math.floor(window.innerHeight * share - chrome - 1);
             view.style.height = Math.max(80, Math.min(Math.ceil(need) + 2, room)) + 'px';
             measure();
         }
@@ -346,6 +346,25 @@
         });
     }
 
+    // A stage figure wider than the screen starts scrolled to what the stage adds, the part
+    // its section is about, rather than to the left edge.
+    function showWhatIsNew() {
+        Array.prototype.forEach.call(document.querySelectorAll('.ds-figure-scroll.ds-overflows'), function (box) {
+            var fresh = box.querySelectorAll('svg .ds-new');
+            if (!fresh.length || box.scrollLeft > 0) { return; }
+            var left = Infinity;
+            var right = -Infinity;
+            var origin = box.getBoundingClientRect().left - box.scrollLeft;
+            Array.prototype.forEach.call(fresh, function (el) {
+                var r = el.getBoundingClientRect();
+                if (r.width === 0 && r.height === 0) { return; }
+                left = Math.min(left, r.left - origin);
+                right = Math.max(right, r.right - origin);
+            });
+            if (left < right) { box.scrollLeft = Math.max(0, (left + right) / 2 - box.clientWidth / 2); }
+        });
+    }
+
     // One stage of a sequence at a time, the controls above it so they stay under the
     // pointer while the figure below grows or shrinks with its stage.
     function setUpSeries(series) {
@@ -407,5 +426,6 @@
         Array.prototype.forEach.call(document.querySelectorAll('.ds-figure-series'), setUpSeries);
     }
     cueScrollers();
+    showWhatIsNew();
     window.addEventListener('resize', cueScrollers);
 }());

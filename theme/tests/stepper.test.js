@@ -224,3 +224,53 @@ test('with reduced motion, changing stage animates nothing', async () => {
         await browser.close();
     }
 });
+
+// While the reader is in the staged sections, the stepper sticks and takes at most 45% of the
+// window; before and after them it scrolls away like a figure. When mdBook slides its menu bar
+// away (sidebar hidden), the stepper moves up to the window's top: no gap for text to show through.
+test('the stepper sticks only in the staged sections, within 45% of the window and without a gap', async () => {
+    const browser = await launch();
+    try {
+        for (const rel of stepperPages()) {
+            for (const viewport of [{ width: 1280, height: 800 }, { width: 1050, height: 768 }]) {
+                const { page, close } = await openPage(browser, rel, { viewport, reducedMotion: 'reduce' });
+                const at = async (where) => {
+                    await page.evaluate((where) => {
+                        const el = where === 'staged'
+                            ? document.querySelectorAll('.ds-stage-figure')[1].previousElementSibling
+                            : Array.from(document.querySelectorAll('main h2')).find((h) => h.id === where);
+                        // A staged section's heading just below the stepper; another section's
+                        // heading near the top, as when the reader has started on it.
+                        window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - (where === 'staged' ? 500 : 150));
+                    }, where);
+                    // Scroll events arrive as the reader scrolls: finish with a small wheel move.
+                    await page.mouse.wheel(0, 30);
+                    await page.waitForTimeout(150);
+                    return page.evaluate(() => {
+                        const s = document.querySelector('div.ds-stepper');
+                        const r = s.getBoundingClientRect();
+                        const menu = document.getElementById('mdbook-menu-bar').getBoundingClientRect();
+                        return {
+                            stuck: s.classList.contains('ds-stuck'),
+                            share: r.height / window.innerHeight,
+                            gap: r.top - Math.max(0, menu.bottom),
+                            onScreen: r.bottom > 0 && r.top < window.innerHeight,
+                        };
+                    });
+                };
+                const label = `${rel} at ${viewport.width}×${viewport.height}`;
+                const inside = await at('staged');
+                assert.ok(inside.stuck && inside.onScreen, `${label}: not stuck in the staged sections`);
+                assert.ok(inside.share <= 0.45 + 1e-3, `${label}: ${Math.round(inside.share * 100)}% of the window`);
+                assert.ok(Math.abs(inside.gap) <= 1, `${label}: ${inside.gap} px between the menu bar and the stepper`);
+                for (const where of ['requirements', 'failure-modes']) {
+                    const outside = await at(where);
+                    assert.ok(!outside.stuck, `${label}: still stuck at #${where}`);
+                }
+                await close();
+            }
+        }
+    } finally {
+        await browser.close();
+    }
+});
