@@ -2,8 +2,9 @@
 --
 -- Shown in "Design a Rate Limiter" (book/src/designs/rate-limiter.md), stage 6. The same
 -- algorithm as token_bucket.rs; redis.rs loads this file, and snippets/tests/redis.rs runs
--- it against a real Redis server. Needs Redis 5 or later (scripts replicate their effects,
--- so reading TIME before a write is allowed).
+-- it against a real Redis server. Needs Redis 5.0 or later, where scripts are replicated by
+-- their effects (the writes they make) by default, so reading TIME before a write is
+-- allowed; Redis 3.2 to 4.0 would need redis.replicate_commands() first.
 --
 -- KEYS[1]  the bucket: a hash with the fields tokens and last_us
 -- ARGV[1]  capacity, the largest burst
