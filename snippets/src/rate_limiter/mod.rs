@@ -15,7 +15,9 @@
 //! - [`race`]: two servers doing read-then-write over-admit; an atomic increment does not
 //!   (stage 6).
 //! - [`redis`]: the token bucket as a Lua script run atomically inside Redis (stage 6).
-//! - [`policy`]: fail open, fail closed or shadow when the limiter errs (stage 8).
+//! - [`redis`] also checks every limit of a rule at once, all or nothing (stages 2 and 7).
+//! - [`policy`]: fail open, fail closed or shadow when the limiter errs (stage 8), behind a
+//!   [`breaker`] that stops calling a failing store for a while.
 //!
 //! Every algorithm answers the same question for one key:
 //!
@@ -30,6 +32,7 @@
 //! assert_eq!(burst[5], Decision::Deny { retry_after_us: 100_000 });
 //! ```
 
+pub mod breaker;
 pub mod fixed_window;
 pub mod gcra;
 pub mod policy;
@@ -169,13 +172,23 @@ mod tests {
                 };
                 refusals += 1;
                 let at = now + retry_after_us;
-                let context = format!("{name}, seed {seed}: refused at {now}, told {retry_after_us}");
+                let context =
+                    format!("{name}, seed {seed}: refused at {now}, told {retry_after_us}");
                 assert!(retry_after_us > 0, "{context}");
-                assert!(limiter.clone().check(at).is_allowed(), "{context}: refused again");
-                assert!(!limiter.clone().check(at - 1).is_allowed(), "{context}: not tight");
+                assert!(
+                    limiter.clone().check(at).is_allowed(),
+                    "{context}: refused again"
+                );
+                assert!(
+                    !limiter.clone().check(at - 1).is_allowed(),
+                    "{context}: not tight"
+                );
                 let header = decision.retry_after_secs().unwrap();
                 let after_header = now + header * SECOND_US;
-                assert!(limiter.clone().check(after_header).is_allowed(), "{context}");
+                assert!(
+                    limiter.clone().check(after_header).is_allowed(),
+                    "{context}"
+                );
             }
         }
         assert!(refusals > 10_000, "{name}: only {refusals} refusals tested");

@@ -76,9 +76,8 @@ impl SlidingCounter {
         // Admitted at `elapsed` into a window whose previous count is `prev` and current
         // count is `count` iff prev × (window − elapsed) < (limit − count) × window, that
         // is iff window − elapsed ≤ ⌊((limit − count) × window − 1) / prev⌋.
-        let earliest_elapsed = |prev: u64, count: u64| {
-            window.saturating_sub(((limit - count) * window - 1) / prev)
-        };
+        let earliest_elapsed =
+            |prev: u64, count: u64| window.saturating_sub(((limit - count) * window - 1) / prev);
         if self.count < limit {
             // Refused only because of the previous window (so prev_count > 0): wait for
             // its weight to fade, at the latest until this window ends.

@@ -42,7 +42,8 @@ else
 end
 
 redis.call('HSET', key, 'tokens', tokens, 'last_us', last)
--- A bucket left alone for capacity × interval is full again: let Redis delete it.
-redis.call('PEXPIRE', key, math.ceil(capacity * interval / 1000))
+-- Left alone this long, the bucket is full again, and a missing key means the same: let
+-- Redis delete it then. The key with the shortest TTL is the one closest to full.
+redis.call('PEXPIRE', key, math.ceil((last + (capacity - tokens) * interval - now) / 1000))
 return reply
 -- endregion: script

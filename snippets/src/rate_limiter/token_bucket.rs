@@ -142,7 +142,10 @@ mod tests {
                     tight |= count == bound;
                 }
             }
-            assert!(tight, "seed {seed}: the bound is never reached, so it is not tested");
+            assert!(
+                tight,
+                "seed {seed}: the bound is never reached, so it is not tested"
+            );
         }
     }
 }
