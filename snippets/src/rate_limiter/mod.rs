@@ -57,7 +57,9 @@ pub enum Decision {
     },
     /// Refuse it with 429.
     Deny {
-        /// A retry sooner than this is refused too (the `Retry-After` header).
+        /// The exact wait: a retry this much later is admitted (if nothing else is
+        /// admitted first), a retry any sooner is refused. Rounded up to whole seconds, it
+        /// is the `Retry-After` header.
         retry_after_us: u64,
     },
 }
