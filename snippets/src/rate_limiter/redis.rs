@@ -155,7 +155,8 @@ pub struct Limit {
 
 impl Limit {
     /// `requests` per `period_us`, all of which may come at once: a daily quota of 10,000
-    /// is a bucket of 10,000 that regains one token every 8.64 s.
+    /// is a bucket of 10,000 that regains one token every 8.64 s. The interval is rounded
+    /// down to whole microseconds, so the rate is never below the one asked for.
     pub fn per(name: &str, requests: u64, period_us: u64) -> Limit {
         assert!(
             requests > 0 && period_us >= requests,
