@@ -34,7 +34,7 @@ pub struct FixedWindow {
 impl FixedWindow {
     /// A limiter admitting `limit` requests per window of `window_us` microseconds.
     pub fn new(limit: u64, window_us: u64) -> FixedWindow {
-        assert!(window_us > 0, "a window has a length");
+        assert!(limit > 0 && window_us > 0, "a limiter admits something");
         FixedWindow {
             limit,
             window_us,

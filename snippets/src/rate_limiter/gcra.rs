@@ -7,7 +7,8 @@
 //! capacity `B` refilling one token per `T`, from a single integer of state: the theoretical
 //! arrival time (TAT), the time at which the key would be back to an empty schedule.
 //!
-//! GCRA comes from ATM networks (ITU-T Recommendation I.371); the redis-cell module uses it.
+//! GCRA comes from ATM networks (ITU-T Recommendation I.371 and the ATM Forum's Traffic
+//! Management Specification); the redis-cell module uses it.
 //!
 //! ```
 //! use snippets::rate_limiter::gcra::Gcra;

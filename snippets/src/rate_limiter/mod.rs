@@ -15,7 +15,9 @@
 //! - [`race`]: two servers doing read-then-write over-admit; an atomic increment does not
 //!   (stage 6).
 //! - [`redis`]: the token bucket as a Lua script run atomically inside Redis (stage 6).
-//! - [`policy`]: fail open, fail closed or shadow when the limiter errs (stage 8).
+//! - [`redis`] also checks every limit of a rule at once, all or nothing (stages 2 and 7).
+//! - [`policy`]: fail open, fail closed or shadow when the limiter errs (stage 8), behind a
+//!   [`breaker`] that stops calling a failing store for a while.
 //!
 //! Every algorithm answers the same question for one key:
 //!
@@ -30,6 +32,7 @@
 //! assert_eq!(burst[5], Decision::Deny { retry_after_us: 100_000 });
 //! ```
 
+pub mod breaker;
 pub mod fixed_window;
 pub mod gcra;
 pub mod policy;
@@ -54,7 +57,9 @@ pub enum Decision {
     },
     /// Refuse it with 429.
     Deny {
-        /// A retry sooner than this is refused too (the `Retry-After` header).
+        /// The exact wait: a retry this much later is admitted (if nothing else is
+        /// admitted first), a retry any sooner is refused. Rounded up to whole seconds, it
+        /// is the `Retry-After` header.
         retry_after_us: u64,
     },
 }
@@ -71,6 +76,17 @@ impl Decision {
     /// Whether the request is admitted.
     pub fn is_allowed(self) -> bool {
         matches!(self, Decision::Allow { .. })
+    }
+
+    /// The `Retry-After` header of a refusal, in whole seconds, rounded up: a client that
+    /// waits exactly this long is admitted, since every limiter here admits a retry at
+    /// `retry_after_us` and at any later time. Rounding down would send it back too early.
+    /// `None` for an admission.
+    pub fn retry_after_secs(self) -> Option<u64> {
+        match self {
+            Decision::Allow { .. } => None,
+            Decision::Deny { retry_after_us } => Some(retry_after_us.div_ceil(SECOND_US)),
+        }
     }
 }
 
@@ -105,6 +121,7 @@ mod tests {
         fixed_window::FixedWindow, gcra::Gcra, sliding_counter::SlidingCounter,
         sliding_log::SlidingLog, token_bucket::TokenBucket,
     };
+    use crate::url_shortener::test_rng::SplitMix64;
 
     /// The same boundary script against all five, each set to 100 a minute: only the fixed
     /// window lets through twice the limit; each of the others stays within its own bound.
@@ -123,13 +140,101 @@ mod tests {
         assert_eq!(run(&mut SlidingLog::new(100, MINUTE)), 100);
         // The estimate lets the previous minute fade by 1/60 a second: 102.
         assert_eq!(run(&mut SlidingCounter::new(100, MINUTE)), 102);
-        // A full bucket of 100, plus what refills during the script, plus one at the edge.
-        let bucket_bound = (100 + span / interval + 1) as usize;
+        // A full bucket of 100, plus what refills during the script: 100 + ⌊1.99 s / 0.6 s⌋.
+        let bucket_bound = (100 + span / interval) as usize;
+        assert_eq!(bucket_bound, 103);
         let bucket = run(&mut TokenBucket::new(100, interval));
         let gcra = run(&mut Gcra::new(100, interval));
         assert!(bucket <= bucket_bound, "{bucket} > {bucket_bound}");
+        assert_eq!(bucket, 103, "the bound is reached");
         assert_eq!(gcra, bucket);
-        assert!(bucket < 200);
+    }
+
+    /// Checks, at every refusal of a random workload, that the `Retry-After` is honest and
+    /// tight: a retry at exactly `retry_after_us` is admitted, one a microsecond sooner is
+    /// not, and one after the header's whole seconds is admitted too.
+    fn retry_after_is_exact<L: Limiter + Clone>(name: &str, make: impl Fn(u64, u64) -> L) {
+        let mut refusals = 0;
+        for seed in 0..30 {
+            let mut rng = SplitMix64::new(seed);
+            let limit = 1 + rng.below(20) as u64;
+            let window_us = SECOND_US / 2 + rng.below(5 * SECOND_US as usize) as u64;
+            let mut limiter = make(limit, window_us);
+            let mut now = 0;
+            for _ in 0..2_000 {
+                // Bursts (same instant), short gaps, and pauses of up to two windows.
+                now += match rng.below(10) {
+                    0..=3 => 0,
+                    4..=8 => rng.below((window_us / limit) as usize) as u64,
+                    _ => rng.below(2 * window_us as usize) as u64,
+                };
+                let decision = limiter.check(now);
+                let Decision::Deny { retry_after_us } = decision else {
+                    continue;
+                };
+                refusals += 1;
+                let at = now + retry_after_us;
+                let context =
+                    format!("{name}, seed {seed}: refused at {now}, told {retry_after_us}");
+                assert!(retry_after_us > 0, "{context}");
+                assert!(
+                    limiter.clone().check(at).is_allowed(),
+                    "{context}: refused again"
+                );
+                assert!(
+                    !limiter.clone().check(at - 1).is_allowed(),
+                    "{context}: not tight"
+                );
+                let header = decision.retry_after_secs().unwrap();
+                let after_header = now + header * SECOND_US;
+                assert!(
+                    limiter.clone().check(after_header).is_allowed(),
+                    "{context}"
+                );
+            }
+        }
+        assert!(refusals > 10_000, "{name}: only {refusals} refusals tested");
+    }
+
+    #[test]
+    fn a_retry_at_exactly_retry_after_is_admitted_by_all_five() {
+        retry_after_is_exact("fixed window", FixedWindow::new);
+        retry_after_is_exact("token bucket", |limit, window| {
+            TokenBucket::new(limit, window / limit)
+        });
+        retry_after_is_exact("GCRA", |limit, window| Gcra::new(limit, window / limit));
+        retry_after_is_exact("sliding log", |limit, window| {
+            SlidingLog::new(limit as usize, window)
+        });
+        retry_after_is_exact("sliding counter", SlidingCounter::new);
+    }
+
+    /// The case that used to fail: a sliding counter whose window is full told the client
+    /// to come back when the window ended, when the estimate is still exactly the limit.
+    #[test]
+    fn a_full_sliding_counter_window_is_retried_one_microsecond_after_it_ends() {
+        let mut counter = SlidingCounter::new(2, 60 * SECOND_US);
+        assert!(counter.check(0).is_allowed());
+        assert!(counter.check(0).is_allowed());
+        let refusal = counter.check(SECOND_US);
+        assert_eq!(
+            refusal,
+            Decision::Deny {
+                retry_after_us: 59 * SECOND_US + 1
+            }
+        );
+        assert_eq!(refusal.retry_after_secs(), Some(60));
+        assert!(!counter.clone().check(60 * SECOND_US).is_allowed());
+        assert!(counter.check(60 * SECOND_US + 1).is_allowed());
+    }
+
+    #[test]
+    fn the_header_rounds_up_to_whole_seconds() {
+        let deny = |us| Decision::Deny { retry_after_us: us };
+        assert_eq!(deny(1).retry_after_secs(), Some(1));
+        assert_eq!(deny(SECOND_US).retry_after_secs(), Some(1));
+        assert_eq!(deny(SECOND_US + 1).retry_after_secs(), Some(2));
+        assert_eq!(Decision::Allow { remaining: 0 }.retry_after_secs(), None);
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //!
 //! In: the limiter's answer, which may be an error (Redis down, or slower than the
 //! timeout), and the policy chosen for the endpoint. Out: admit or refuse, and why, so the
-//! caller can count each case in its metrics.
+//! caller can count each case in its metrics. [`guarded`] puts a [`Breaker`] in front of
+//! the call: while it is open, the store is not called and the policy decides at once.
 //!
 //! ```
 //! use snippets::rate_limiter::policy::{decide, LimiterError, Policy, Verdict};
@@ -15,6 +16,7 @@
 //! ```
 
 use super::Decision;
+use super::breaker::Breaker;
 
 /// Why the limiter could not decide.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +25,8 @@ pub enum LimiterError {
     Timeout,
     /// The store refused the connection or the command.
     Unavailable(String),
+    /// Not asked: the circuit breaker is open after a run of failures.
+    CircuitOpen,
 }
 
 /// What an endpoint does when its limiter errs, chosen per endpoint class.
@@ -67,6 +71,27 @@ pub fn decide(answer: Result<Decision, LimiterError>, policy: Policy) -> Verdict
     }
 }
 // endregion: decide
+
+// region: guarded
+/// Asks the limiter through the breaker, then applies the policy. While the breaker is
+/// open, `call` is not made and the answer is [`LimiterError::CircuitOpen`], decided like
+/// any other failure but without waiting for a timeout. `now_us` is when the call starts.
+pub fn guarded(
+    breaker: &mut Breaker,
+    now_us: u64,
+    policy: Policy,
+    call: impl FnOnce() -> Result<Decision, LimiterError>,
+) -> Verdict {
+    let answer = if breaker.allow(now_us) {
+        let answer = call();
+        breaker.record(answer.is_ok(), now_us); // a refusal by the limiter is a success
+        answer
+    } else {
+        Err(LimiterError::CircuitOpen)
+    };
+    decide(answer, policy)
+}
+// endregion: guarded
 
 impl Verdict {
     /// Whether the request goes on to the service.
@@ -115,6 +140,47 @@ mod tests {
     fn a_timeout_counts_as_an_error() {
         assert!(decide(Err(LimiterError::Timeout), Policy::FailOpen).admits());
         assert!(!decide(Err(LimiterError::Timeout), Policy::FailClosed).admits());
+    }
+
+    /// Three timeouts open the breaker; while open, no call is made and the policies decide
+    /// at once; after the open period one trial call goes through and, answered, closes it.
+    #[test]
+    fn an_open_breaker_skips_the_call_and_the_policy_decides() {
+        use crate::rate_limiter::breaker::State;
+        let mut breaker = Breaker::new(3, 2_000_000);
+        let mut calls = 0;
+        let mut timing_out = || {
+            calls += 1;
+            Err(LimiterError::Timeout)
+        };
+        for t in 0..3 {
+            assert_eq!(
+                guarded(&mut breaker, t, Policy::FailClosed, &mut timing_out),
+                Verdict::RefuseUnchecked
+            );
+        }
+        assert_eq!(
+            breaker.state(),
+            State::Open {
+                until_us: 2_000_002
+            }
+        );
+        for (t, policy, verdict) in [
+            (10, Policy::FailOpen, Verdict::AdmitUnchecked),
+            (20, Policy::FailClosed, Verdict::RefuseUnchecked),
+            (2_000_001, Policy::Shadow, Verdict::AdmitUnchecked),
+        ] {
+            assert_eq!(guarded(&mut breaker, t, policy, &mut timing_out), verdict);
+        }
+        assert_eq!(calls, 3, "no call while the breaker is open");
+        let verdict = guarded(&mut breaker, 2_000_002, Policy::FailClosed, || Ok(DENY));
+        assert_eq!(
+            verdict,
+            Verdict::Limited {
+                retry_after_us: 500
+            }
+        );
+        assert_eq!(breaker.state(), State::Closed { failures: 0 });
     }
 
     #[test]

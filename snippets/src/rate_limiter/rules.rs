@@ -129,9 +129,9 @@ mod tests {
         );
     }
 
-    /// A burst limit of 2 (one more a second) and a quota of 3 a day: the fourth request
-    /// passes the burst limit but not the quota, and its refusal leaves the burst bucket as
-    /// it was.
+    /// A burst limit of 2 (one more a second) and a quota of 3 that regains one token a
+    /// day: the fourth request passes the burst limit but not the quota, and its refusal
+    /// leaves the burst bucket as it was.
     #[test]
     fn every_limit_must_admit_and_a_refusal_takes_nothing() {
         let day = 86_400 * SECOND_US;

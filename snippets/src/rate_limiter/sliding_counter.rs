@@ -23,7 +23,7 @@ pub struct SlidingCounter {
 impl SlidingCounter {
     /// A limiter admitting about `limit` requests per sliding window of `window_us`.
     pub fn new(limit: u64, window_us: u64) -> SlidingCounter {
-        assert!(window_us > 0, "a window has a length");
+        assert!(limit > 0 && window_us > 0, "a limiter admits something");
         SlidingCounter {
             limit,
             window_us,
@@ -60,11 +60,32 @@ impl Limiter for SlidingCounter {
                 remaining: self.limit.saturating_sub(used),
             }
         } else {
-            // Conservative: retry when the current window has ended.
-            let next_window_us = (self.current + 1) * self.window_us;
             Decision::Deny {
-                retry_after_us: next_window_us - now_us,
+                retry_after_us: self.earliest_admission_us() - now_us,
             }
+        }
+    }
+}
+
+impl SlidingCounter {
+    /// When the estimate next drops under the limit if nothing else is admitted: the
+    /// honest `Retry-After`. A retry then is admitted; a microsecond sooner is not.
+    fn earliest_admission_us(&self) -> u64 {
+        let (limit, window) = (self.limit, self.window_us);
+        let start = self.current * window;
+        // Admitted at `elapsed` into a window whose previous count is `prev` and current
+        // count is `count` iff prev × (window − elapsed) < (limit − count) × window, that
+        // is iff window − elapsed ≤ ⌊((limit − count) × window − 1) / prev⌋.
+        let earliest_elapsed =
+            |prev: u64, count: u64| window.saturating_sub(((limit - count) * window - 1) / prev);
+        if self.count < limit {
+            // Refused only because of the previous window (so prev_count > 0): wait for
+            // its weight to fade, at the latest until this window ends.
+            start + earliest_elapsed(self.prev_count, self.count)
+        } else {
+            // This window is full. In the next, its count becomes the previous one and
+            // must fade below the limit: at the window's start it is exactly the limit.
+            start + window + earliest_elapsed(self.count, 0)
         }
     }
 }

@@ -2,8 +2,9 @@
 --
 -- Shown in "Design a Rate Limiter" (book/src/designs/rate-limiter.md), stage 6. The same
 -- algorithm as token_bucket.rs; redis.rs loads this file, and snippets/tests/redis.rs runs
--- it against a real Redis server. Needs Redis 5 or later (scripts replicate their effects,
--- so reading TIME before a write is allowed).
+-- it against a real Redis server. Needs Redis 5.0 or later, where scripts are replicated by
+-- their effects (the writes they make) by default, so reading TIME before a write is
+-- allowed; Redis 3.2 to 4.0 would need redis.replicate_commands() first.
 --
 -- KEYS[1]  the bucket: a hash with the fields tokens and last_us
 -- ARGV[1]  capacity, the largest burst
@@ -41,7 +42,8 @@ else
 end
 
 redis.call('HSET', key, 'tokens', tokens, 'last_us', last)
--- A bucket left alone for capacity × interval is full again: let Redis delete it.
-redis.call('PEXPIRE', key, math.ceil(capacity * interval / 1000))
+-- Left alone this long, the bucket is full again, and a missing key means the same: let
+-- Redis delete it then. The key with the shortest TTL is the one closest to full.
+redis.call('PEXPIRE', key, math.ceil((last + (capacity - tokens) * interval - now) / 1000))
 return reply
 -- endregion: script
