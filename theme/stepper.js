@@ -27,6 +27,10 @@
     var SHARE = 0.45;
     // An early stage of a few boxes fills the panel, but is never drawn larger than this.
     var MAX_ZOOM = 1.6;
+    // Beside the text instead of above it, when the window leaves a column at least this wide
+    // to the right of the text (mdBook's chapter arrow keeps its own strip).
+    var SIDE_MIN = 560;
+    var ARROW_STRIP = 96;
     var reduced = window.matchMedia('(prefers-reduced-motion: reduce)');
 
     // "x y w h;x y w h;..." → [{x, y, w, h}, ...]
@@ -84,6 +88,12 @@
         var wide = window.matchMedia(WIDE);
         var camera = null;
         var tween = 0;
+        var side = false;
+        var main = document.querySelector('#mdbook-content main') || stepper.parentNode;
+        // Where the stepper stands in the text, kept while it is taken out of the flow.
+        var place = document.createElement('div');
+        place.className = 'ds-stepper-place';
+        stepper.parentNode.insertBefore(place, stepper);
 
         // The section that explains stage k starts at the heading just before its marker.
         function anchor(k) {
@@ -197,7 +207,7 @@
         // The line just under where the stepper sits while it sticks: the stage shown is that
         // of the last section whose heading is above it.
         function line() {
-            return stickTop() + stepper.offsetHeight + 40;
+            return side ? window.innerHeight * 0.5 : stickTop() + stepper.offsetHeight + 40;
         }
 
         function following() {
@@ -215,13 +225,34 @@
         function stick() {
             if (stepper.classList.contains('ds-full')) { return; }
             var at = line();
-            var inside = anchor(1).getBoundingClientRect().top <= at &&
+            // Beside the text the diagram costs the text nothing, so it shows from the place
+            // the chapter puts it; above the text, from the first staged section.
+            var start = side ? place : anchor(1);
+            var inside = start.getBoundingClientRect().top <= (side ? window.innerHeight * 0.8 : at) &&
                 (!end || end.getBoundingClientRect().top > at);
             if (inside !== stepper.classList.contains('ds-stuck')) {
                 stepper.classList.toggle('ds-stuck', inside);
                 stepper.classList.toggle('ds-arrive', inside && !reduced.matches);
             }
             stepper.style.top = stickTop() + 'px';
+            if (side) { stepper.style.height = (window.innerHeight - stickTop() - 12) + 'px'; }
+        }
+
+        // Above the text or beside it: beside when the column to the right of the text is
+        // wide enough for the diagram at a legible size.
+        function choose() {
+            var content = document.getElementById('mdbook-content') || document.body;
+            var text = Math.min(main.getBoundingClientRect().width, 750);
+            var column = content.clientWidth - text - 48 - ARROW_STRIP;
+            var wantSide = column >= SIDE_MIN;
+            if (wantSide !== side) {
+                side = wantSide;
+                document.documentElement.classList.toggle('ds-side', side);
+                stepper.style.height = '';
+            }
+            if (side) {
+                document.documentElement.style.setProperty('--ds-side-w', Math.floor(column) + 'px');
+            }
         }
 
         // After the reader picks a stage by hand, scrolling takes over again only once they
@@ -267,14 +298,24 @@
             views.forEach(function (v) {
                 need = Math.max(need, v.h * Math.max(floor, Math.min(w / v.w, MAX_ZOOM)));
             });
-            var share = stepper.classList.contains('ds-full') ? 1 : SHARE;
-            var room = Math.floor(window.innerHeight * share - chrome - 1);
+            var room;
+            if (stepper.classList.contains('ds-full')) {
+                room = Math.floor(window.innerHeight - chrome - 1);
+            } else if (side) {
+                // Beside the text the panel takes the column's full height (diagrams.css).
+                view.style.height = '';
+                measure();
+                return;
+            } else {
+                room = Math.floor(window.innerHeight * SHARE - chrome - 1);
+            }
             view.style.height = Math.max(80, Math.min(Math.ceil(need) + 2, room)) + 'px';
             measure();
         }
 
         // After a change of window or layout: the panel, then the camera in it.
         function size() {
+            choose();
             fit();
             if (current && !stepper.hidden) { moveCamera(current, false); }
         }
@@ -284,6 +325,10 @@
             stepper.hidden = !on;
             document.documentElement.classList.toggle('ds-stepping', on);
             if (!on && stepper.classList.contains('ds-full')) { setFull(false); }
+            if (!on && side) {
+                side = false;
+                document.documentElement.classList.remove('ds-side');
+            }
             if (on) {
                 size();
                 stick();
@@ -295,7 +340,7 @@
 
         // Links to a heading must land below the stepper, not under it.
         function measure() {
-            var h = stepper.hidden ? 0 : stepper.offsetHeight;
+            var h = stepper.hidden || side ? 0 : stepper.offsetHeight;
             document.documentElement.style.setProperty('--ds-stepper-h', h + 'px');
         }
 
@@ -303,6 +348,13 @@
         next.addEventListener('click', function () { pick(current + 1); });
         list.addEventListener('change', function () { pick(parseInt(list.value, 10)); });
         full.addEventListener('click', function () { setFull(!stepper.classList.contains('ds-full')); });
+        // The caption and controls can change height on their own (a web font arriving, a
+        // narrower window): the panel gives the room back so the whole stays in its share.
+        if (window.ResizeObserver) {
+            var watch = new ResizeObserver(function () { if (!stepper.hidden) { fit(); } });
+            watch.observe(stepper.querySelector('.ds-stepper-caption'));
+            watch.observe(stepper.querySelector('.ds-stepper-controls'));
+        }
         var key = stepper.querySelector('.ds-stepper-key');
         if (key) { key.addEventListener('toggle', size); }
         stepper.addEventListener('animationend', function (e) {
@@ -334,7 +386,7 @@
             if (!inList) { e.preventDefault(); }
         });
         window.addEventListener('scroll', onScroll, { passive: true });
-        window.addEventListener('resize', size);
+        window.addEventListener('resize', function () { size(); stick(); });
         if (wide.addEventListener) { wide.addEventListener('change', layout); }
         layout();
     }

@@ -90,9 +90,10 @@ fn figure(
         _ => format!("<strong>{}</strong>", escape(diagram.title())),
     };
     format!(
-        "<figure class=\"ds-figure {class}\" data-ds-diagram=\"{id}\" data-ds-stage=\"{}\">{}<figcaption>{caption}</figcaption>{}</figure>",
+        "<figure class=\"ds-figure {class}\" data-ds-diagram=\"{id}\" data-ds-stage=\"{}\">{}{}<figcaption>{caption}</figcaption></figure>",
         index + 1,
         scroller(&svg),
+        // Before the caption: HTML allows a figure's caption only as its first or last child.
         if with_key { legend(diagram) } else { String::new() }
     )
 }

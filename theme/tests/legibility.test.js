@@ -1,5 +1,5 @@
-// Legibility of every diagram, as a reader sees it: at 1280×800, 1366×768 and on a phone
-// (390×844), every text of every stage of every diagram on every page renders at 11 CSS px or
+// Legibility of every diagram, as a reader sees it: at 1280×800, 1366×768, on a phone
+// (390×844) and beside the text at 1920×1080, every text of every stage of every diagram on every page renders at 11 CSS px or
 // more, and the "NEW" badges at 9 px or more. A diagram too wide for the column at that size
 // must scroll sideways, reachable by keyboard and with a visible cue, instead of shrinking.
 //
@@ -20,6 +20,8 @@ const VIEWPORTS = {
     'desktop-1280x800': { width: 1280, height: 800 },
     'laptop-1366x768': { width: 1366, height: 768 },
     'phone-390x844': { width: 390, height: 844 },
+    // Wide enough for the stepper to stand beside the text.
+    'wide-1920x1080': { width: 1920, height: 1080 },
 };
 
 // Pages that show diagrams (print.html repeats every chapter; its figures are checked in print).

@@ -274,3 +274,38 @@ test('the stepper sticks only in the staged sections, within 45% of the window a
         await browser.close();
     }
 });
+
+// On a window wide enough, the stepper stands beside the text for the diagram's part of the
+// chapter: out of the flow, clear of the text column, as tall as the window allows.
+test('on a wide window the stepper stands beside the text', async () => {
+    const browser = await launch();
+    try {
+        for (const rel of stepperPages()) {
+            const { page, close } = await openPage(browser, rel, { viewport: { width: 1920, height: 1080 }, reducedMotion: 'reduce' });
+            await page.evaluate(() => {
+                const el = document.querySelectorAll('.ds-stage-figure')[1].previousElementSibling;
+                window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 300);
+            });
+            await page.mouse.wheel(0, 30);
+            await page.waitForTimeout(150);
+            const s = await page.evaluate(() => {
+                const st = document.querySelector('div.ds-stepper').getBoundingClientRect();
+                const main = document.querySelector('#mdbook-content main').getBoundingClientRect();
+                return {
+                    side: document.documentElement.classList.contains('ds-side'),
+                    stuck: document.querySelector('div.ds-stepper').classList.contains('ds-stuck'),
+                    clear: st.left >= main.right,
+                    tall: st.height / window.innerHeight,
+                    stage: Number(document.querySelector('.ds-stepper-view').getAttribute('data-ds-stage')),
+                };
+            });
+            assert.ok(s.side && s.stuck, `${rel}: not beside the text (${JSON.stringify(s)})`);
+            assert.ok(s.clear, `${rel}: the stepper covers the text column`);
+            assert.ok(s.tall > 0.85, `${rel}: only ${Math.round(s.tall * 100)}% of the window tall`);
+            assert.equal(s.stage, 2, `${rel}: the second section's stage`);
+            await close();
+        }
+    } finally {
+        await browser.close();
+    }
+});
