@@ -12,6 +12,36 @@
 (function () {
     'use strict';
 
+    // Helpers the book's other scripts share (stepper.js and the tools load after this file).
+    var shared = window.dsbook = window.dsbook || {};
+
+    // A box that scrolls can only be scrolled by keyboard if it takes focus (WCAG 2.1.1, axe's
+    // scrollable-region-focusable): while it overflows it is a tab stop, with a role and a name
+    // when given, and the class ds-overflows when `cue` asks for the visible scroll cue.
+    // Returns whether it overflows.
+    shared.scrollable = function (box, role, label, cue) {
+        var over = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
+        if (cue) { box.classList.toggle('ds-overflows', over); }
+        if (over) {
+            box.setAttribute('tabindex', '0');
+            if (role) { box.setAttribute('role', role); }
+            if (label) { box.setAttribute('aria-label', label); }
+        } else {
+            box.removeAttribute('tabindex');
+            if (role) { box.removeAttribute('role'); }
+            if (label) { box.removeAttribute('aria-label'); }
+        }
+        return over;
+    };
+
+    // mdBook's book.js turns ArrowLeft/ArrowRight anywhere on the page into previous/next
+    // chapter. Inside `el` they belong to the control that has focus.
+    shared.keepArrowKeys = function (el) {
+        el.addEventListener('keydown', function (e) {
+            if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') { e.stopPropagation(); }
+        });
+    };
+
     function sidebarToggle() {
         var button = document.getElementById('mdbook-sidebar-toggle');
         var checkbox = document.getElementById('mdbook-sidebar-toggle-anchor');
@@ -116,19 +146,7 @@
         function update() {
             blocks.forEach(function (block) {
                 var table = block.classList.contains('table-wrapper');
-                if (block.scrollWidth > block.clientWidth + 1) {
-                    block.setAttribute('tabindex', '0');
-                    if (table) {
-                        block.setAttribute('role', 'region');
-                        block.setAttribute('aria-label', tableName(block));
-                    }
-                } else {
-                    block.removeAttribute('tabindex');
-                    if (table) {
-                        block.removeAttribute('role');
-                        block.removeAttribute('aria-label');
-                    }
-                }
+                shared.scrollable(block, table ? 'region' : null, table ? tableName(block) : null, false);
             });
         }
         update();

@@ -41,20 +41,10 @@
         });
     }
 
-    // A box that scrolls sideways (or down) must be reachable by keyboard, and say so.
+    // A box that scrolls sideways (or down) is reachable by keyboard and shows a cue
+    // (dsbook.js, loaded first).
     function markOverflow(box, label) {
-        var over = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
-        box.classList.toggle('ds-overflows', over);
-        if (over) {
-            box.setAttribute('tabindex', '0');
-            box.setAttribute('role', 'group');
-            box.setAttribute('aria-label', label);
-        } else {
-            box.removeAttribute('tabindex');
-            box.removeAttribute('role');
-            box.removeAttribute('aria-label');
-        }
-        return over;
+        return window.dsbook.scrollable(box, 'group', label, true);
     }
 
     function setUp(stepper) {
@@ -431,7 +421,7 @@
             '<span class="ds-series-status"></span>' +
             '<button type="button" class="ds-series-next" aria-label="Next stage">Next</button>';
         var live = document.createElement('p');
-        live.className = 'ds-stepper-live';
+        live.className = 'ds-stepper-live ds-visually-hidden';
         live.setAttribute('aria-live', 'polite');
         var prev = bar.firstChild;
         var next = bar.lastChild;

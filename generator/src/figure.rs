@@ -128,7 +128,7 @@ pub fn stepper(diagram: &Diagram, id: &str) -> String {
             "{key}",
             "<button type=\"button\" class=\"ds-stepper-full\" aria-pressed=\"false\">Full screen</button>",
             "</div>",
-            "<p class=\"ds-stepper-live\" aria-live=\"polite\"></p>",
+            "<p class=\"ds-stepper-live ds-visually-hidden\" aria-live=\"polite\"></p>",
             "</div>"
         ),
         id = id,
