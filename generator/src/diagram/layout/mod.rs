@@ -87,7 +87,7 @@ pub fn bounds(scene_items: &[super::scene::Item], margin: f32) -> Rect {
                 w: 16.0,
                 h: 16.0,
             }),
-            Shape::Node { .. } => {}
+            Shape::Node { .. } | Shape::Log { .. } => {}
         }
     }
     let r = acc.unwrap_or_default();
