@@ -459,7 +459,7 @@ impl Scene {
                 ),
                 Shape::Log { area, cells } => writeln!(
                     out,
-                    "log {} {stages} {} [{}]",
+                    "{} {stages} {} [{}]",
                     item.key,
                     rect_str(area),
                     cells

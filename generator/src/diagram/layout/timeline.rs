@@ -28,7 +28,7 @@ pub const HEADER_H: f32 = 28.0;
 /// Smallest distance between lanes.
 pub const MIN_LANE_GAP: f32 = 132.0;
 /// Pixels from one row of the timeline to the next.
-pub const PITCH: f32 = 28.0;
+pub const PITCH: f32 = 30.0;
 /// Room added around a row when a label near it finds no place, per round.
 pub const ROW_ROOM: f32 = 8.0;
 /// How far a stage's lane lines run past its last row.
@@ -383,9 +383,14 @@ fn attempt(ir: &Ir, rows: &[f64], extra: &[f32]) -> (Vec<Item>, Vec<usize>) {
 
     let mut labels: Vec<Option<Label>> = vec![None; ir.marks.len()];
     let mut crowded = Vec::new();
-    // Marks on lanes first: their spots are few; messages have the whole line to choose from.
+    // Points on lanes first, then stretches: their spots are few; messages have the whole
+    // line to choose from.
     let mut order: Vec<usize> = (0..ir.marks.len()).collect();
-    order.sort_by_key(|&m| usize::from(matches!(ir.marks[m].kind, MarkKind::Message { .. })));
+    order.sort_by_key(|&m| match ir.marks[m].kind {
+        MarkKind::Message { .. } => 2,
+        MarkKind::Period { .. } | MarkKind::Partition { .. } => 1,
+        _ => 0,
+    });
     for m in order {
         let Some(text) = mark_label(ir, m) else {
             continue;
@@ -449,12 +454,16 @@ fn attempt(ir: &Ir, rows: &[f64], extra: &[f32]) -> (Vec<Item>, Vec<usize>) {
                 break;
             }
         }
-        // Room goes between the rows a message spans, which makes it steeper and leaves space
-        // beside it; a mark on a lane gets room above and below its row.
+        // Room goes between the rows a message or a stretch spans, which makes a message
+        // steeper and a bar longer; a point on a lane gets room above and below its row.
         let (first, last) = mark_times(&ir.marks[m].kind);
         let (r0, r1) = (row_of(rows, first), row_of(rows, last));
         let room: Vec<usize> = match ir.marks[m].kind {
-            MarkKind::Message { .. } if r1 > r0 => (r0 + 1..=r1).collect(),
+            MarkKind::Message { .. } | MarkKind::Period { .. } | MarkKind::Partition { .. }
+                if r1 > r0 =>
+            {
+                (r0 + 1..=r1).collect()
+            }
             _ => vec![r0, r1 + 1],
         };
         match best {
@@ -673,4 +682,166 @@ fn runs(first: usize, end: usize, value: impl Fn(usize) -> f32) -> Vec<(usize, u
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagram::compile;
+    use crate::diagram::scene::Scene;
+
+    fn scene(source: &str) -> Scene {
+        let compiled = compile("t.dsd", source);
+        assert!(compiled.diagnostics.is_empty(), "{:?}", compiled.diagnostics);
+        compiled.diagram.expect("a diagram").scene().clone()
+    }
+
+    /// The y of every row a scene's marks sit on (lost messages end between rows).
+    fn rows(scene: &Scene) -> Vec<f32> {
+        let mut ys: Vec<f32> = Vec::new();
+        for item in &scene.items {
+            match &item.shape {
+                Shape::Message {
+                    from, to, arrow, ..
+                } => {
+                    ys.push(from.y);
+                    if *arrow != Arrow::Lost {
+                        ys.push(to.y);
+                    }
+                }
+                Shape::Mark { at, .. } => ys.push(at.y),
+                Shape::Period { rect, .. } => ys.extend([rect.y, rect.bottom()]),
+                Shape::Partition { points, .. } => {
+                    ys.extend(points.first().map(|p| p.y));
+                    ys.extend(points.last().map(|p| p.y));
+                }
+                _ => {}
+            }
+        }
+        ys.sort_by(f32::total_cmp);
+        ys.dedup();
+        ys
+    }
+
+    #[test]
+    fn far_apart_times_cost_one_row() {
+        let s = scene("timeline \"t\"\nlane a\nlane b\na@0 -> b@1\na@50 -> b@200\n");
+        let ys = rows(&s);
+        assert_eq!(ys.len(), 4, "{ys:?}");
+        for pair in ys.windows(2) {
+            assert_eq!(pair[1] - pair[0], PITCH, "{ys:?}");
+        }
+    }
+
+    #[test]
+    fn the_books_timelines_are_compact_and_stage_by_stage() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../diagrams");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let source = std::fs::read_to_string(&path).unwrap();
+            if !source.lines().any(|l| l.starts_with("timeline ")) {
+                continue;
+            }
+            checked += 1;
+            let s = scene(&source);
+            let ys = rows(&s);
+            let mean = (ys[ys.len() - 1] - ys[0]) / (ys.len() - 1) as f32;
+            assert!(
+                (PITCH..=32.0).contains(&mean),
+                "{}: {mean} px per row",
+                path.display()
+            );
+            assert!(ys.windows(2).all(|p| p[1] - p[0] >= PITCH));
+            assert!(s.struck_labels().is_empty(), "{:?}", s.struck_labels());
+            // Each stage's lane lines end just below the last thing the stage shows.
+            for k in 0..s.stages.len() {
+                let last = s
+                    .items
+                    .iter()
+                    .filter(|i| i.shown_in(k))
+                    .filter_map(|i| match &i.shape {
+                        Shape::Message { from, to, .. } => Some(from.y.max(to.y)),
+                        Shape::Mark { at, .. } => Some(at.y),
+                        Shape::Period { rect, .. } => Some(rect.bottom()),
+                        Shape::Partition { points, .. } => points.last().map(|p| p.y),
+                        _ => None,
+                    })
+                    .fold(0.0, f32::max);
+                for item in s.items.iter().filter(|i| i.shown_in(k)) {
+                    if let Shape::Lane { bottom, .. } = item.shape {
+                        assert!(
+                            bottom <= last + STAGE_TAIL,
+                            "{} stage {}: lane `{}` runs to {bottom}, last row at {last}",
+                            path.display(),
+                            k + 1,
+                            item.key
+                        );
+                    }
+                }
+            }
+        }
+        assert!(checked >= 5);
+    }
+
+    #[test]
+    fn a_label_moved_onto_a_line_is_reported() {
+        let source = "timeline \"t\"\nlane a\nlane b\nlane c\na@0 -> b@1 \"first\"\na@0 -> c@2 \"second\"\n";
+        let good = scene(source);
+        assert!(good.struck_labels().is_empty());
+        assert!(good.violations().is_empty(), "{:?}", good.violations());
+        // Put the first label back where the old layout put it: centred on its own arrow.
+        let mut bad = good.clone();
+        for item in &mut bad.items {
+            if let Shape::Message {
+                from,
+                to,
+                label: Some(label),
+                ..
+            } = &mut item.shape
+                && label.text == "first"
+            {
+                let mid = Point {
+                    x: (from.x + to.x) / 2.0,
+                    y: (from.y + to.y) / 2.0,
+                };
+                *label = pill("first", mid.x, mid.y);
+            }
+        }
+        let struck = bad.struck_labels();
+        assert!(
+            struck.contains(&"label of `a@0->b@1` is struck through by `a@0->b@1`".to_string()),
+            "{struck:?}"
+        );
+        assert!(!bad.violations().is_empty());
+    }
+
+    #[test]
+    fn a_log_sits_under_its_header_and_marks_what_changed() {
+        let s = scene(
+            "timeline \"t\"\nstage \"A\"\ncaption \"a\"\nlane a\nlog a { 1 2 }\nevent a@0 \"x\"\nstage \"B\"\ncaption \"b\"\nlog a { 1 3 4 } commit 1\n",
+        );
+        let logs: Vec<&Item> = s
+            .items
+            .iter()
+            .filter(|i| matches!(i.shape, Shape::Log { .. }))
+            .collect();
+        assert_eq!(logs.len(), 2);
+        let Shape::Log { area, cells } = &logs[1].shape else {
+            unreachable!()
+        };
+        let changed: Vec<bool> = cells.iter().map(|c| c.changed).collect();
+        assert_eq!(changed, [true, true, true], "entry 1 is newly committed");
+        assert!(cells[0].committed && !cells[1].committed);
+        let header = s
+            .items
+            .iter()
+            .find_map(|i| match i.shape {
+                Shape::Lane { header, .. } => Some(header),
+                _ => None,
+            })
+            .unwrap();
+        assert!(area.y >= header.bottom() && area.w >= 3.0 * CELL_W);
+        assert!(logs[1].is_new && logs[1].first == 1);
+    }
 }
