@@ -13,8 +13,10 @@
 //! through a label, its own message included. When some label finds no such spot, the rows
 //! around its mark get more room and the layout runs again.
 //!
-//! Lane lines are drawn once per stage, each only as long as that stage's last row plus a
-//! small margin, so an early stage is a short figure at the top of the view.
+//! Lane lines, crash lines and partitions are drawn once per stage, each only as long as that
+//! stage's last row plus a small margin, so an early stage is a short figure at the top of the
+//! view. Logs (`log s1 { 1 1 2 }`) sit between a lane's header and its line, one version per
+//! `log` line, with the entries that changed since the previous stage marked.
 
 use super::{LABEL_H, pill};
 use crate::diagram::font::{self, Weight};
@@ -320,7 +322,8 @@ fn attempt(ir: &Ir, rows: &[f64], extra: &[f32]) -> (Vec<Item>, Vec<usize>) {
         };
         geometry.push(g);
     }
-    // How far down each stage reaches: its lane lines end a little below that.
+    // How far down each stage reaches: its lane lines end a little below that. A partition
+    // counts from where it starts: it is cut off at the stage's end like the lanes.
     let n = ir.stages.len();
     let stage_bottom: Vec<f32> = (0..n)
         .map(|k| {
@@ -329,7 +332,10 @@ fn attempt(ir: &Ir, rows: &[f64], extra: &[f32]) -> (Vec<Item>, Vec<usize>) {
                 .iter()
                 .zip(&geometry)
                 .filter(|(m, _)| m.versions.iter().any(|v| (v.first..v.end).contains(&k)))
-                .map(|(_, (a, b))| a.y.max(b.y))
+                .map(|(m, (a, b))| match m.kind {
+                    MarkKind::Partition { .. } => a.y,
+                    _ => a.y.max(b.y),
+                })
                 .fold(f32::NEG_INFINITY, f32::max);
             if last.is_finite() {
                 last + STAGE_TAIL
@@ -648,22 +654,33 @@ fn attempt(ir: &Ir, rows: &[f64], extra: &[f32]) -> (Vec<Item>, Vec<usize>) {
                     },
                 )),
                 MarkKind::Partition { .. } => {
-                    let mut points = Vec::new();
-                    let mut yy = a.y;
-                    let mut left = true;
-                    while yy < b.y {
+                    // Drawn per stage, down to where the cut ends or the stage's lanes end.
+                    let until = |k: usize| b.y.min(stage_bottom[k].max(a.y + 8.0));
+                    for (first, end, last) in runs(v.first, v.end, until) {
+                        let mut points = Vec::new();
+                        let mut yy = a.y;
+                        let mut left = true;
+                        while yy < last {
+                            points.push(Point {
+                                x: a.x + if left { -5.0 } else { 5.0 },
+                                y: yy,
+                            });
+                            yy += 8.0;
+                            left = !left;
+                        }
                         points.push(Point {
                             x: a.x + if left { -5.0 } else { 5.0 },
-                            y: yy,
+                            y: last,
                         });
-                        yy += 8.0;
-                        left = !left;
+                        items.push(item(
+                            first,
+                            end,
+                            Shape::Partition {
+                                points,
+                                label: label.clone(),
+                            },
+                        ));
                     }
-                    points.push(Point {
-                        x: a.x + if left { -5.0 } else { 5.0 },
-                        y: b.y,
-                    });
-                    items.push(item(v.first, v.end, Shape::Partition { points, label }));
                 }
             }
         }
@@ -711,10 +728,8 @@ mod tests {
                 }
                 Shape::Mark { at, .. } => ys.push(at.y),
                 Shape::Period { rect, .. } => ys.extend([rect.y, rect.bottom()]),
-                Shape::Partition { points, .. } => {
-                    ys.extend(points.first().map(|p| p.y));
-                    ys.extend(points.last().map(|p| p.y));
-                }
+                // A partition's end is cut off at each stage's end, so only its start is a row.
+                Shape::Partition { points, .. } => ys.extend(points.first().map(|p| p.y)),
                 _ => {}
             }
         }
