@@ -480,8 +480,9 @@ impl Scene {
 
     /// Checks the layout's promises and describes each broken one (empty when all hold):
     /// no two solid boxes overlap; no edge runs through a node other than its own ends; no label
-    /// overlaps another label or a solid box; no group outline cuts through a node; everything
-    /// lies inside the view box. Items are
+    /// overlaps another label or a solid box; no group outline cuts through a node; in a
+    /// timeline, no line runs through a label ([`Scene::struck_labels`]); everything lies
+    /// inside the view box. Items are
     /// compared only when some stage shows both, because the union of stages is laid out once.
     pub fn violations(&self) -> Vec<String> {
         let mut found = Vec::new();
@@ -654,6 +655,22 @@ mod tests {
             },
             items,
         }
+    }
+
+    #[test]
+    fn a_segment_hits_a_box_at_any_angle() {
+        let r = Rect {
+            x: 10.0,
+            y: 10.0,
+            w: 20.0,
+            h: 10.0,
+        };
+        let p = |x: f32, y: f32| Point { x, y };
+        assert!(r.hit_by(p(0.0, 0.0), p(40.0, 30.0)), "a diagonal through the middle");
+        assert!(r.hit_by(p(20.0, 15.0), p(100.0, 100.0)), "starting inside");
+        assert!(!r.hit_by(p(0.0, 0.0), p(40.0, 8.0)), "passing above");
+        assert!(!r.hit_by(p(0.0, 30.0), p(9.0, 0.0)), "ending before the box");
+        assert!(!r.hit_by(p(35.0, 0.0), p(35.0, 40.0)), "a vertical line beside it");
     }
 
     #[test]
