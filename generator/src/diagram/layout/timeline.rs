@@ -232,7 +232,7 @@ fn attempt(ir: &Ir, rows: &[f64], extra: &[f32]) -> (Vec<Item>, Vec<usize>) {
             top + HEADER_H
         }
     };
-    let t0 = if max_entries > 0 || !ir.logs.is_empty() {
+    let t0 = if !ir.logs.is_empty() {
         log_top + INDEX_H + CELL_H + 24.0
     } else {
         top + HEADER_H + 22.0
