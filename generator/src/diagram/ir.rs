@@ -36,6 +36,8 @@ pub struct Ir {
     pub lanes: Vec<Lane>,
     /// Timeline marks: messages, events, crashes, periods, partitions.
     pub marks: Vec<Mark>,
+    /// Timeline logs: a row of entries under a lane's header.
+    pub logs: Vec<Log>,
 }
 
 /// The properties an element has during the stages `first..end` (0-based, end exclusive).
@@ -290,4 +292,22 @@ pub struct Mark {
     pub kind: MarkKind,
     /// Label per stage range.
     pub versions: Versions<Option<String>>,
+}
+
+/// What a lane's log holds in one stage range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogProps {
+    /// Entry labels, index 1 first (a term such as `2`, or a few characters).
+    pub entries: Vec<String>,
+    /// How many entries, from index 1, are committed.
+    pub commit: usize,
+}
+
+/// A row of log entries drawn under a lane's header (`log s1 { 1 1 2 } commit 2`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Log {
+    /// The lane it belongs to.
+    pub lane: usize,
+    /// Entries per stage range; a later `log` line for the lane starts a new version.
+    pub versions: Versions<LogProps>,
 }

@@ -13,8 +13,8 @@ use std::ops::Range;
 
 use super::StageInfo;
 use super::ir::{
-    Edge, EdgeStyle, Flavor, Group, GroupKind, Ir, Lane, Mark, MarkKind, Node, NodeKind, NodeProps,
-    Version, Versions,
+    Edge, EdgeStyle, Flavor, Group, GroupKind, Ir, Lane, Log, LogProps, Mark, MarkKind, Node,
+    NodeKind, NodeProps, Version, Versions,
 };
 use super::syntax::{Arrow, Attr, Endpoint, File, Name, Number, Stmt, StmtKind, Target, Text};
 use crate::diagnostic::{Diagnostic, closest, line_column};
@@ -29,6 +29,10 @@ pub const MAX_REPLICAS: f64 = 99.0;
 pub const MAX_PIN: f64 = 12.0;
 /// Latest time on a timeline.
 pub const MAX_TIME: f64 = 200.0;
+/// Most entries in one log.
+pub const MAX_LOG_ENTRIES: usize = 12;
+/// Longest log entry, in characters: an entry shows a term or a short command.
+pub const MAX_ENTRY_CHARS: usize = 5;
 
 /// Open version ranges end here until the stage count is known.
 const OPEN: usize = usize::MAX;
@@ -48,6 +52,7 @@ pub fn resolve(file_name: &str, source: &str, file: &File) -> (Ir, Vec<Diagnosti
             groups: Vec::new(),
             lanes: Vec::new(),
             marks: Vec::new(),
+            logs: Vec::new(),
         },
         ids: BTreeMap::new(),
         edge_keys: BTreeMap::new(),
@@ -281,6 +286,17 @@ impl Resolver<'_> {
                 };
                 self.push_mark(stage, key, kind, label, stmt.span.clone());
             }
+            StmtKind::Log {
+                lane,
+                entries,
+                list,
+                commit,
+            } => {
+                let Some(stage) = self.current_stage(&stmt.span) else {
+                    return;
+                };
+                self.log(stage, lane, entries, list, commit.as_ref());
+            }
             StmtKind::Partition {
                 left,
                 right,
@@ -488,9 +504,16 @@ impl Resolver<'_> {
                 );
                 return;
             }
+            (Flavor::Timeline, false) if word == "log" => {
+                self.error(id.span.clone(), "a log lists its entries in braces").hint = Some(format!(
+                    "for example `log {} {{ 1 1 2 }}`; a queue node belongs in an architecture diagram",
+                    id.text
+                ));
+                return;
+            }
             (Flavor::Timeline, false) => {
                 self.error(kind.span.clone(), format!("`{word}` belongs in an architecture diagram")).hint =
-                    Some("a timeline has lanes (`lane s1 \"S1\"`), messages, events, crashes, periods and partitions".into());
+                    Some("a timeline has lanes (`lane s1 \"S1\"`), messages, events, crashes, periods, partitions and logs".into());
                 return;
             }
             _ => {}
@@ -998,6 +1021,105 @@ impl Resolver<'_> {
         );
     }
 
+    /// `log s1 { 1 1 2 } commit 2`: sets the whole log of a lane from this stage on.
+    fn log(
+        &mut self,
+        stage: usize,
+        lane: &Name,
+        entries: &[Text],
+        list: &Range<usize>,
+        commit: Option<&Number>,
+    ) {
+        if self.ir.flavor != Flavor::Timeline {
+            self.error(lane.span.start.saturating_sub(4)..list.end, "logs belong in a timeline")
+                .hint = Some(
+                "start the file with `timeline \"…\"`; for a queue node write `log id \"Label\"`"
+                    .into(),
+            );
+            return;
+        }
+        let Some(lane_index) = self.lane(lane, stage) else {
+            return;
+        };
+        let mut ok = true;
+        if let Some(extra) = entries.get(MAX_LOG_ENTRIES) {
+            self.error(
+                extra.span.start..list.end,
+                format!("a log shows at most {MAX_LOG_ENTRIES} entries"),
+            )
+            .hint = Some("show the entries the stage is about; the caption can say how many came before".into());
+            ok = false;
+        }
+        for entry in entries {
+            let chars = entry.text.trim().chars().count();
+            if chars == 0 {
+                self.error(entry.span.clone(), "a log entry is empty").hint =
+                    Some("write the entry's term, for example `2`".into());
+                ok = false;
+            } else if chars > MAX_ENTRY_CHARS {
+                self.error(
+                    entry.span.clone(),
+                    format!("log entry `{}` is too long", entry.text.trim()),
+                )
+                .hint = Some(format!(
+                    "an entry shows its term or up to {MAX_ENTRY_CHARS} characters; the caption says the rest"
+                ));
+                ok = false;
+            }
+        }
+        let committed = match commit {
+            None => 0,
+            Some(n) => {
+                if n.value.fract() != 0.0 || n.value < 0.0 || n.value > entries.len() as f64 {
+                    self.error(
+                        n.span(),
+                        format!("cannot commit {} of {} entries", n.value, entries.len()),
+                    )
+                    .hint = Some(format!(
+                        "`commit N` counts committed entries from index 1, from 0 to {}",
+                        entries.len()
+                    ));
+                    ok = false;
+                    0
+                } else {
+                    n.value as usize
+                }
+            }
+        };
+        if !ok {
+            return;
+        }
+        let props = LogProps {
+            entries: entries.iter().map(|e| e.text.trim().to_string()).collect(),
+            commit: committed,
+        };
+        let existing = self
+            .ir
+            .logs
+            .iter()
+            .position(|l| l.lane == lane_index && is_open(&l.versions));
+        match existing {
+            Some(i) if self.ir.logs[i].versions.last().is_some_and(|v| v.first == stage) => {
+                self.error(
+                    lane.span.clone(),
+                    format!("a second log for `{}` in stage {}", lane.text, stage + 1),
+                )
+                .hint = Some(
+                    "write one `log` line per lane and stage; it lists the whole log".into(),
+                );
+            }
+            Some(i) => change(&mut self.ir.logs[i].versions, stage, |p| *p = props),
+            None => self.ir.logs.push(Log {
+                lane: lane_index,
+                versions: vec![Version {
+                    first: stage,
+                    end: OPEN,
+                    props,
+                }],
+            }),
+        }
+    }
+
     fn mark(&mut self, stage: usize, keyword: &Name, at: &Endpoint, label: Option<&Text>) {
         let Some(lane) = self.lane(&at.name, stage) else {
             return;
@@ -1088,6 +1210,36 @@ impl Resolver<'_> {
                 }
                 Some(Found::Element(element))
             }
+            Target::Mark { keyword, at } => {
+                self.lane(&at.name, stage)?;
+                let time = self.time(at)?;
+                let key = format!("{} {}@{}", keyword.text, at.name.text, fmt_time(time));
+                let found = self
+                    .mark_keys
+                    .get(&key)
+                    .copied()
+                    .filter(|&m| is_open(&self.ir.marks[m].versions));
+                if found.is_none() {
+                    let candidates: Vec<&str> = self
+                        .mark_keys
+                        .iter()
+                        .filter(|(_, m)| is_open(&self.ir.marks[**m].versions))
+                        .map(|(k, _)| k.as_str())
+                        .filter(|k| !k.contains("->"))
+                        .collect();
+                    let hint = closest(&key, candidates.iter().copied())
+                        .map_or_else(
+                            || "marks are named by keyword, lane and time, as they were declared".to_string(),
+                            |s| format!("did you mean `{s}`?"),
+                        );
+                    self.error(
+                        target.span(),
+                        format!("stage {} {verb}s `{key}`, which is not there", stage + 1),
+                    )
+                    .hint = Some(hint);
+                }
+                found.map(Found::Mark)
+            }
             Target::Edge { from, to, .. } => match self.ir.flavor {
                 Flavor::Architecture => {
                     let a = self.present_node(&from.name, stage, "edge end")?;
@@ -1156,6 +1308,9 @@ impl Resolver<'_> {
             Found::Element(Element::Group(i)) => close(&mut self.ir.groups[i].versions, stage),
             Found::Element(Element::Lane(i)) => {
                 close(&mut self.ir.lanes[i].versions, stage);
+                for log in self.ir.logs.iter_mut().filter(|l| l.lane == i) {
+                    close(&mut log.versions, stage);
+                }
                 for mark in &mut self.ir.marks {
                     if mark_lanes(&mark.kind).contains(&i) {
                         close(&mut mark.versions, stage);
@@ -1265,6 +1420,9 @@ impl Resolver<'_> {
         for mark in &mut self.ir.marks {
             mark.versions.iter_mut().for_each(|v| fix(&mut v.end));
         }
+        for log in &mut self.ir.logs {
+            log.versions.iter_mut().for_each(|v| fix(&mut v.end));
+        }
         // A version that starts and ends in the same stage (added and removed at once) shows nowhere.
         self.ir
             .nodes
@@ -1284,6 +1442,10 @@ impl Resolver<'_> {
             .for_each(|x| x.versions.retain(|v| v.first < v.end));
         self.ir
             .marks
+            .iter_mut()
+            .for_each(|x| x.versions.retain(|v| v.first < v.end));
+        self.ir
+            .logs
             .iter_mut()
             .for_each(|x| x.versions.retain(|v| v.first < v.end));
     }

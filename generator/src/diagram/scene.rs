@@ -75,6 +75,36 @@ impl Rect {
             h: self.bottom().max(other.bottom()) - y,
         }
     }
+    /// Whether the segment `a`–`b`, at any angle, passes through the rectangle (Liang–Barsky
+    /// clipping). A segment that only touches the border counts as passing through.
+    pub fn hit_by(&self, a: Point, b: Point) -> bool {
+        let (dx, dy) = (b.x - a.x, b.y - a.y);
+        let mut t0: f32 = 0.0;
+        let mut t1: f32 = 1.0;
+        for (p, q) in [
+            (-dx, a.x - self.x),
+            (dx, self.right() - a.x),
+            (-dy, a.y - self.y),
+            (dy, self.bottom() - a.y),
+        ] {
+            if p == 0.0 {
+                if q < 0.0 {
+                    return false;
+                }
+            } else {
+                let t = q / p;
+                if p < 0.0 {
+                    t0 = t0.max(t);
+                } else {
+                    t1 = t1.min(t);
+                }
+                if t0 > t1 {
+                    return false;
+                }
+            }
+        }
+        true
+    }
     /// Whether the axis-parallel segment `a`–`b` passes through the interior.
     pub fn cut_by(&self, a: Point, b: Point) -> bool {
         let (x0, x1) = (a.x.min(b.x), a.x.max(b.x));
@@ -90,6 +120,22 @@ pub struct Label {
     pub text: String,
     /// The box; the text is centred in it.
     pub rect: Rect,
+}
+
+/// One entry of a drawn log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogCell {
+    /// The entry's box.
+    pub rect: Rect,
+    /// Its index in the log, from 1 (drawn small above the box).
+    pub index: usize,
+    /// What it shows: a term, or a few characters.
+    pub text: String,
+    /// Whether the entry is committed (drawn filled).
+    pub committed: bool,
+    /// Whether this version added or changed the entry, or committed it; such entries carry the
+    /// new-in-stage outline.
+    pub changed: bool,
 }
 
 /// The geometry of one drawn thing.
@@ -175,6 +221,14 @@ pub enum Shape {
         /// Label.
         label: Option<Label>,
     },
+    /// A lane's log: a row of entry boxes under its header, index numbers above them.
+    Log {
+        /// The box around the entries and their index numbers, whether or not every slot is
+        /// filled, so that labels keep clear of the place the log grows into.
+        area: Rect,
+        /// The entries, index 1 first.
+        cells: Vec<LogCell>,
+    },
 }
 
 /// One drawn version of one element.
@@ -213,7 +267,7 @@ impl Item {
             | Shape::Mark { label, .. }
             | Shape::Period { label, .. }
             | Shape::Partition { label, .. } => label.as_ref(),
-            Shape::Node { .. } | Shape::Lane { .. } => None,
+            Shape::Node { .. } | Shape::Lane { .. } | Shape::Log { .. } => None,
         }
     }
     /// The box that nothing else may overlap: nodes and lane headers.
@@ -233,6 +287,7 @@ impl Item {
                 })
             }
             Shape::Lane { header, .. } => Some(*header),
+            Shape::Log { area, .. } => Some(*area),
             _ => None,
         }
     }
@@ -402,6 +457,22 @@ impl Scene {
                     num(points.last().map_or(0.0, |p| p.y)),
                     label(l)
                 ),
+                Shape::Log { area, cells } => writeln!(
+                    out,
+                    "{} {stages} {} [{}]",
+                    item.key,
+                    rect_str(area),
+                    cells
+                        .iter()
+                        .map(|c| format!(
+                            "{}{}{}",
+                            c.text,
+                            if c.committed { "+" } else { "" },
+                            if c.changed { "*" } else { "" }
+                        ))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
             };
         }
         out
@@ -409,8 +480,9 @@ impl Scene {
 
     /// Checks the layout's promises and describes each broken one (empty when all hold):
     /// no two solid boxes overlap; no edge runs through a node other than its own ends; no label
-    /// overlaps another label or a solid box; no group outline cuts through a node; everything
-    /// lies inside the view box. Items are
+    /// overlaps another label or a solid box; no group outline cuts through a node; in a
+    /// timeline, no line runs through a label ([`Scene::struck_labels`]); everything lies
+    /// inside the view box. Items are
     /// compared only when some stage shows both, because the union of stages is laid out once.
     pub fn violations(&self) -> Vec<String> {
         let mut found = Vec::new();
@@ -478,6 +550,9 @@ impl Scene {
                 }
             }
         }
+        if self.flavor == Flavor::Timeline {
+            found.extend(self.struck_labels());
+        }
         for item in &self.items {
             let boxes = item.solid().into_iter().chain(item.label().map(|l| l.rect));
             for r in boxes {
@@ -487,6 +562,52 @@ impl Scene {
                     || r.bottom() > self.view.bottom()
                 {
                     found.push(format!("`{}` sticks out of the view box", item.key));
+                }
+            }
+        }
+        found
+    }
+}
+
+impl Item {
+    /// The lines a timeline item draws that a label must not sit on: the lane line, the
+    /// message, the partition's zigzag, the lane drawn down after a crash.
+    pub fn segments(&self) -> Vec<(Point, Point)> {
+        match &self.shape {
+            Shape::Lane { top, bottom, .. } => vec![(*top, Point { x: top.x, y: *bottom })],
+            Shape::Message { from, to, .. } => vec![(*from, *to)],
+            Shape::Partition { points, .. } => points.windows(2).map(|w| (w[0], w[1])).collect(),
+            Shape::Mark {
+                at,
+                down_to: Some(d),
+                ..
+            } => vec![(*at, Point { x: at.x, y: *d })],
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl Scene {
+    /// Timeline labels that a line runs through: every message, lane, partition and crash line
+    /// shown in a stage must miss every label box shown in that stage, the label's own message
+    /// included (labels sit beside their arrow, not on it).
+    pub fn struck_labels(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        for labelled in &self.items {
+            let Some(label) = labelled.label() else {
+                continue;
+            };
+            // Half a unit of slack: a line that grazes the pill's border does not strike it.
+            let r = label.rect.inflate(-0.5);
+            for liner in &self.items {
+                if !(labelled.first < liner.end && liner.first < labelled.end) {
+                    continue;
+                }
+                if liner.segments().iter().any(|&(a, b)| r.hit_by(a, b)) {
+                    found.push(format!(
+                        "label of `{}` is struck through by `{}`",
+                        labelled.key, liner.key
+                    ));
                 }
             }
         }
@@ -534,6 +655,22 @@ mod tests {
             },
             items,
         }
+    }
+
+    #[test]
+    fn a_segment_hits_a_box_at_any_angle() {
+        let r = Rect {
+            x: 10.0,
+            y: 10.0,
+            w: 20.0,
+            h: 10.0,
+        };
+        let p = |x: f32, y: f32| Point { x, y };
+        assert!(r.hit_by(p(0.0, 0.0), p(40.0, 30.0)), "a diagonal through the middle");
+        assert!(r.hit_by(p(20.0, 15.0), p(100.0, 100.0)), "starting inside");
+        assert!(!r.hit_by(p(0.0, 0.0), p(40.0, 8.0)), "passing above");
+        assert!(!r.hit_by(p(0.0, 30.0), p(9.0, 0.0)), "ending before the box");
+        assert!(!r.hit_by(p(35.0, 0.0), p(35.0, 40.0)), "a vertical line beside it");
     }
 
     #[test]

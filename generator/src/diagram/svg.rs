@@ -35,7 +35,7 @@ use super::font::FAMILY;
 use super::ir::{Arrow, EdgeStyle, Flavor, GroupKind, NodeKind};
 use super::layout::grid::{NAME_PX, REPLICA_GAP, SUB_PX, TEXT_LEFT};
 use super::layout::stage_view;
-use super::scene::{Item, Label, Point, Rect, STACK_OFFSET, Scene, Shape, num};
+use super::scene::{Item, Label, LogCell, Point, Rect, STACK_OFFSET, Scene, Shape, num};
 
 /// Colour rules shared by both forms. One line, so it never contains a blank line.
 const STYLE: &str = concat!(
@@ -63,6 +63,15 @@ const STYLE: &str = concat!(
     ".ds-dot{fill:var(--ds-text,#0f172a)}",
     ".ds-pd{fill:var(--ds-period-bg,#dbeafe);stroke:var(--ds-period-line,#3b82f6);stroke-width:1.2}",
     ".ds-pt{fill:none;stroke:var(--ds-partition,#ea580c);stroke-width:2}",
+);
+
+/// Log entries of a timeline: open boxes, committed ones filled in the data family's colours,
+/// small index numbers above.
+const LOG_STYLE: &str = concat!(
+    ".ds-lc{fill:var(--ds-label-bg,#fff);stroke:var(--ds-lane,#94a3b8);stroke-width:1.2}",
+    ".ds-lc.ds-lcc{fill:var(--ds-data-bg,#ecfdf5);stroke:var(--ds-data-line,#059669)}",
+    ".ds .ds-li{fill:var(--ds-muted,#475569);font-size:9px}",
+    ".ds .ds-lv{font-size:11px;font-weight:600}",
 );
 
 /// Node colour families: the kinds in each, the custom property stem, and the light fallbacks.
@@ -246,6 +255,9 @@ fn write(scene: &Scene, form: Form, id_prefix: &str) -> String {
     let _ = writeln!(out, "<title id=\"{p}-title\">{}</title>", esc(&title));
     let _ = writeln!(out, "<desc id=\"{p}-desc\">{}</desc>", esc(&desc));
     let mut style = stylesheet();
+    if scene.flavor == Flavor::Timeline {
+        style.push_str(LOG_STYLE);
+    }
     if let Form::All = form {
         style.push_str(&stage_css(scene.stages.len()));
     }
@@ -364,6 +376,7 @@ fn class_of(shape: &Shape) -> String {
         Shape::Mark { what, .. } => format!("ds-mark ds-mark-{what}"),
         Shape::Period { .. } => "ds-period".to_string(),
         Shape::Partition { .. } => "ds-partition".to_string(),
+        Shape::Log { .. } => "ds-log".to_string(),
     }
 }
 
@@ -623,6 +636,7 @@ fn draw(out: &mut String, item: &Item, new: bool) {
                 draw_label(out, label);
             }
         }
+        Shape::Log { cells, .. } => draw_log(out, cells, new),
         Shape::Partition { points, label } => {
             let d: Vec<String> = points.iter().map(|p| pt(*p)).collect();
             let _ = writeln!(out, "<path class=\"ds-pt\" d=\"M{}\"/>", d.join("L"));
@@ -636,6 +650,45 @@ fn draw(out: &mut String, item: &Item, new: bool) {
             if let Some(label) = label {
                 draw_label(out, label);
             }
+        }
+    }
+}
+
+/// A lane's log: one box per entry, its index above it; changed entries outlined when new.
+fn draw_log(out: &mut String, cells: &[LogCell], new: bool) {
+    for cell in cells {
+        let r = cell.rect;
+        let c = r.center();
+        let class = if cell.committed {
+            "ds-lc ds-lcc"
+        } else {
+            "ds-lc"
+        };
+        let _ = writeln!(
+            out,
+            "<rect class=\"{class}\" {} rx=\"3\"/>",
+            rect_attrs(&r)
+        );
+        let _ = writeln!(
+            out,
+            "<text class=\"ds-lv\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+            num(c.x),
+            num(c.y + 4.0),
+            esc(&cell.text)
+        );
+        let _ = writeln!(
+            out,
+            "<text class=\"ds-li\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+            num(c.x),
+            num(r.y - 3.0),
+            cell.index
+        );
+        if new && cell.changed {
+            let _ = writeln!(
+                out,
+                "<rect class=\"ds-hl\" {} rx=\"4\"/>",
+                rect_attrs(&r.inflate(1.5))
+            );
         }
     }
 }

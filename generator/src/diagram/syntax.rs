@@ -116,6 +116,13 @@ pub enum Target {
         /// Where it ends.
         to: Endpoint,
     },
+    /// A timeline mark on one lane by its keyword and place: `event s1@3`, `crash s2@5`.
+    Mark {
+        /// `event`, `crash` or `recover`.
+        keyword: Name,
+        /// The lane and time, as declared.
+        at: Endpoint,
+    },
 }
 
 impl Target {
@@ -125,6 +132,9 @@ impl Target {
             Target::Id(name) => name.span.clone(),
             Target::Edge { from, to, .. } => {
                 from.name.span.start..to.time.map_or(to.name.span.end, |t| t.end)
+            }
+            Target::Mark { keyword, at } => {
+                keyword.span.start..at.time.map_or(at.name.span.end, |t| t.end)
             }
         }
     }
@@ -234,6 +244,18 @@ pub enum StmtKind {
         to: Number,
         /// Label.
         label: Option<Text>,
+    },
+    /// `log s1 { 1 1 2 } commit 2`: the entries of a lane's log from this stage on, each a
+    /// term or a few characters, and how many of them are committed.
+    Log {
+        /// The lane whose log it is.
+        lane: Name,
+        /// The entries, index 1 first. Numbers, words and strings all become text.
+        entries: Vec<Text>,
+        /// The `{ … }` list, braces included.
+        list: Range<usize>,
+        /// `commit N`: entries 1 to N are committed.
+        commit: Option<Number>,
     },
     /// `partition s2 | s3 @4..9 "label"`: the network between two neighbouring lanes is cut.
     Partition {
@@ -674,6 +696,11 @@ impl LineParser<'_> {
                     label,
                 }
             }
+            // `log q "Events"` is a queue node; `log s1 { … }` is the log of a timeline lane.
+            "log" if matches!(self.peek_at(2), Some(Tok::LBrace)) => {
+                self.pos += 1;
+                self.log()?
+            }
             "partition" => {
                 self.pos += 1;
                 let left = self.name("a lane")?;
@@ -729,6 +756,71 @@ impl LineParser<'_> {
         Ok(kind)
     }
 
+    /// The rest of `log s1 { 1 1 2 } commit 2`, after the keyword.
+    fn log(&mut self) -> Parse<StmtKind> {
+        let lane = self.name("a lane")?;
+        let open = self.span();
+        self.pos += 1;
+        let mut entries = Vec::new();
+        let close = loop {
+            let span = self.span();
+            match self.peek().cloned() {
+                Some(Tok::RBrace) => {
+                    self.pos += 1;
+                    break span;
+                }
+                Some(Tok::Comma) => self.pos += 1,
+                Some(Tok::Num(value)) => {
+                    self.pos += 1;
+                    entries.push(Text {
+                        text: format_number(value),
+                        span,
+                    });
+                }
+                Some(Tok::Ident(text)) | Some(Tok::Str(text)) => {
+                    self.pos += 1;
+                    entries.push(Text { text, span });
+                }
+                Some(_) => {
+                    return Err(self
+                        .unexpected("a log entry or `}`")
+                        .hint("entries are terms or short words: `log s1 { 1 1 2 }`"));
+                }
+                None => {
+                    return Err(Error::new(open.clone(), "unclosed `{`")
+                        .hint("list a log's entries on one line: `log s1 { 1 1 2 }`"));
+                }
+            }
+        };
+        let mut commit = None;
+        while let Some(tok) = self.peek().cloned() {
+            match tok {
+                Tok::Ident(word) if word == "commit" => {
+                    self.pos += 1;
+                    commit = Some(self.number("how many entries are committed").map_err(|e| {
+                        e.hint("`commit 2` marks entries 1 and 2 as committed")
+                    })?);
+                }
+                Tok::Ident(word) => {
+                    let hint = crate::diagnostic::closest(&word, ["commit"]).map_or_else(
+                        || "after the entries, a log takes only `commit N`".to_string(),
+                        |s| format!("did you mean `{s}`?"),
+                    );
+                    return Err(
+                        Error::new(self.span(), format!("unknown log property `{word}`")).hint(hint),
+                    );
+                }
+                _ => break,
+            }
+        }
+        Ok(StmtKind::Log {
+            lane,
+            entries,
+            list: open.start..close.end,
+            commit,
+        })
+    }
+
     fn time_range(&mut self, lane: &str) -> Parse<(Number, Number)> {
         if self.peek() != Some(&Tok::At) {
             let example = if lane.is_empty() {
@@ -774,6 +866,19 @@ impl LineParser<'_> {
     }
 
     fn target(&mut self) -> Parse<Target> {
+        if let Some(Tok::Ident(word)) = self.peek()
+            && matches!(word.as_str(), "event" | "crash" | "recover")
+            && matches!(self.peek_at(1), Some(Tok::Ident(_)))
+        {
+            let keyword = self.name("a keyword")?;
+            let at = self.endpoint()?;
+            if at.time.is_none() {
+                return Err(self
+                    .unexpected("`@` and the mark's time")
+                    .hint(format!("name the mark as declared, for example `{} {}@3`", keyword.text, at.name.text)));
+            }
+            return Ok(Target::Mark { keyword, at });
+        }
         let from = self.endpoint()?;
         if matches!(self.peek(), Some(Tok::Arrow(_))) {
             let (arrow, _) = self.arrow()?;
@@ -928,6 +1033,15 @@ impl LineParser<'_> {
     }
 }
 
+/// A number as an author would write it: `2`, `2.5`.
+fn format_number(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else {
+        format!("{value}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -979,6 +1093,28 @@ mod tests {
             }
         ));
         assert_eq!(file.statements.len(), 4);
+    }
+
+    #[test]
+    fn reads_a_log_and_tells_it_from_a_queue_node() {
+        let file = parse_ok("log s1 { 1, 1 \"x=5\" y } commit 2\nlog q \"Events\"\n");
+        let StmtKind::Log {
+            lane,
+            entries,
+            commit,
+            ..
+        } = &file.statements[0].kind
+        else {
+            panic!("{:?}", file.statements[0])
+        };
+        assert_eq!(lane.text, "s1");
+        let texts: Vec<&str> = entries.iter().map(|e| e.text.as_str()).collect();
+        assert_eq!(texts, ["1", "1", "x=5", "y"]);
+        assert_eq!(commit.map(|c| c.value), Some(2.0));
+        assert!(matches!(file.statements[1].kind, StmtKind::Declare { .. }));
+        let (_, diagnostics) = parse("t.dsd", "log s1 { 1 2\nlog s1 { 1 } comit 1\n");
+        assert_eq!(diagnostics.len(), 2, "{diagnostics:?}");
+        assert_eq!(diagnostics[1].hint.as_deref(), Some("did you mean `commit`?"));
     }
 
     #[test]

@@ -106,7 +106,7 @@ pub fn bounds<'a>(
                 w: 16.0,
                 h: 16.0,
             }),
-            Shape::Node { .. } => {}
+            Shape::Node { .. } | Shape::Log { .. } => {}
         }
     }
     let r = acc.unwrap_or_default();
