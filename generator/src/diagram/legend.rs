@@ -96,6 +96,22 @@ pub fn entries(scene: &Scene) -> Vec<Entry> {
             });
         }
     }
+    // A log: the term in each box, its index above; committed entries filled.
+    for (committed, text) in [
+        (false, "log entry: term, index above"),
+        (true, "committed entry"),
+    ] {
+        if uses(&|s| matches!(s, Shape::Log { cells, .. } if cells.iter().any(|c| c.committed == committed))) {
+            out.push(Entry {
+                swatch: format!(
+                    "{}<rect class=\"ds-lc{}\" x=\"9\" y=\"2\" width=\"16\" height=\"16\" rx=\"3\"/><text class=\"ds-lv\" x=\"17\" y=\"14\" text-anchor=\"middle\">2</text></svg>",
+                    open(),
+                    if committed { " ds-lcc" } else { "" }
+                ),
+                text,
+            });
+        }
+    }
     if uses(&|s| matches!(s, Shape::Partition { .. })) {
         out.push(Entry {
             swatch: line_swatch(Shape::Partition {

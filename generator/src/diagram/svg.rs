@@ -70,8 +70,8 @@ const STYLE: &str = concat!(
 const LOG_STYLE: &str = concat!(
     ".ds-lc{fill:var(--ds-label-bg,#fff);stroke:var(--ds-lane,#94a3b8);stroke-width:1.2}",
     ".ds-lc.ds-lcc{fill:var(--ds-data-bg,#ecfdf5);stroke:var(--ds-data-line,#059669)}",
-    ".ds .ds-li{fill:var(--ds-muted,#475569);font-size:9px}",
-    ".ds .ds-lv{font-size:11px;font-weight:600}",
+    ".ds .ds-li{fill:var(--ds-muted,#475569);font-size:11.5px}",
+    ".ds .ds-lv{font-size:12px;font-weight:600}",
 );
 
 /// Node colour families: the kinds in each, the custom property stem, and the light fallbacks.
@@ -193,7 +193,8 @@ pub const LEGIBLE_TEXT_PX: f32 = 11.0;
 /// See [`LEGIBLE_TEXT_PX`].
 pub const LEGIBLE_BADGE_PX: f32 = 9.0;
 /// The smallest font size any text in a diagram is written with (edge, note, group and
-/// subtitle labels), and the badge's; a test checks them against [`STYLE`].
+/// subtitle labels, log indexes), and the badge's; a test checks them against [`STYLE`] and
+/// [`LOG_STYLE`].
 const SMALLEST_TEXT_PX: f32 = 11.5;
 const BADGE_PX: f32 = 10.0;
 
@@ -1036,8 +1037,9 @@ mod tests {
     /// The legibility floor rests on the smallest sizes the stylesheet writes; keep them true.
     #[test]
     fn smallest_sizes_match_the_stylesheet() {
+        let sheet = format!("{STYLE}{LOG_STYLE}");
         let sizes = |rule_filter: fn(&str) -> bool| -> Vec<f32> {
-            STYLE
+            sheet
                 .split('}')
                 .filter(|rule| rule_filter(rule))
                 .filter_map(|rule| rule.split("font-size:").nth(1))

@@ -44,9 +44,9 @@ pub const CELL_H: f32 = 20.0;
 /// Smallest width of a log entry box.
 pub const CELL_W: f32 = 20.0;
 /// Space for the index numbers above a log's entries.
-pub const INDEX_H: f32 = 11.0;
+pub const INDEX_H: f32 = 14.0;
 /// Log entry text size.
-pub const ENTRY_PX: f32 = 11.0;
+pub const ENTRY_PX: f32 = 12.0;
 /// Most rounds of adding room before the layout settles for the best it has.
 const ROUNDS: usize = 40;
 
