@@ -45,8 +45,8 @@ fn main() -> ExitCode {
 /// `book/book.toml`, as mdBook finds its `book.toml`. Found at run time, not from where the
 /// binary was compiled, so two checkouts sharing one target folder each build their own book.
 fn project_root() -> Result<PathBuf, String> {
-    let here = std::env::current_dir()
-        .map_err(|e| format!("cannot read the working folder: {e}"))?;
+    let here =
+        std::env::current_dir().map_err(|e| format!("cannot read the working folder: {e}"))?;
     mdbook::find_project_root(&here).ok_or_else(|| {
         format!(
             "no book/book.toml in {} or any folder above it\n\

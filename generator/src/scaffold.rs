@@ -260,7 +260,12 @@ mod tests {
 
         std::fs::write(root.join("snippets/src/web_crawler.rs"), "").unwrap();
         let refused = apply(root, &plan).unwrap_err();
-        assert!(refused.to_string().contains("web_crawler.rs already exists"), "{refused}");
+        assert!(
+            refused
+                .to_string()
+                .contains("web_crawler.rs already exists"),
+            "{refused}"
+        );
         assert_eq!(
             std::fs::read_to_string(root.join("snippets/src/lib.rs")).unwrap(),
             "",
@@ -270,7 +275,10 @@ mod tests {
         std::fs::remove_file(root.join("snippets/src/web_crawler.rs")).unwrap();
         apply(root, &plan).unwrap();
         let module = std::fs::read_to_string(root.join("snippets/src/web_crawler/mod.rs")).unwrap();
-        assert!(module.starts_with("//! Design a \"Web\" Crawler: "), "{module}");
+        assert!(
+            module.starts_with("//! Design a \"Web\" Crawler: "),
+            "{module}"
+        );
         assert!(root.join("book/src/handbooks/web-crawler.md").is_file());
     }
 

@@ -9,6 +9,7 @@
 //! - [`render`]: wraps mdBook's HTML renderer to write each page's own `<head>` metadata.
 //! - [`build`] and [`check`]: the two entry points the CLI uses.
 
+pub mod config;
 pub mod preprocess;
 pub mod render;
 
@@ -65,8 +66,9 @@ fn load(opts: &BuildOptions) -> Result<(MDBook, preprocess::SharedReport)> {
     }
     let preprocessor = DsPreprocessor::new();
     let report = preprocessor.report_handle();
+    let cards = preprocessor.cards_handle();
     book.with_preprocessor(preprocessor);
-    book.with_renderer(render::DsHtml::new());
+    book.with_renderer(render::DsHtml::with_cards(cards));
     Ok((book, report))
 }
 
