@@ -30,6 +30,7 @@ pub mod frontmatter;
 pub mod html;
 pub mod hub;
 pub mod mdbook;
+pub mod palette;
 pub mod scaffold;
 pub mod serve;
 pub mod snippet;
