@@ -92,7 +92,7 @@ impl PageAssets {
         let mut missing = Vec::new();
         for file in tool.styles {
             if !self.css.contains(&self.tool_file(file)) {
-                missing.push(format!("\"{}\" in additional-css", self.tool_file(file)));
+                missing.push(format!("\"{}\" to additional-css", self.tool_file(file)));
             }
         }
         let positions: Vec<Option<usize>> = tool
@@ -108,7 +108,7 @@ impl PageAssets {
                 .map(|f| format!("\"{}\"", self.tool_file(f)))
                 .collect();
             missing.push(format!(
-                "{} in additional-js, in this order",
+                "{} to additional-js, in this order",
                 scripts.join(", ")
             ));
         }
@@ -258,28 +258,26 @@ pub fn chapter(sources: &Sources<'_>, chapter: &Chapter<'_>) -> Expanded {
 }
 
 /// Expands one `{{#snippet}}` directive against `library`: the only way a snippet is
-/// expanded, by the book and by [`Library::expand_chapter`] alike. A directive that does
-/// not parse gives its own diagnostic back.
+/// expanded, by the book and by [`Library::expand_chapter`] alike. `None` when `found` is
+/// another directive; a snippet directive that does not parse gives its own diagnostic back.
 pub fn snippet(
     library: &Library,
     found: &Found,
     file: &str,
     repo_url: &str,
-) -> Result<String, Diagnostic> {
-    let request = match &found.directive {
-        Ok(Directive::Snippet(request)) => request,
-        Ok(other) => {
-            return Err(Diagnostic::error(
-                file,
-                found.span.clone(),
-                format!("expected a `{{{{#snippet}}}}` directive, not {other:?}"),
-            ));
+) -> Option<Result<String, Diagnostic>> {
+    if found.kind != Some(Kind::Snippet) {
+        return None;
+    }
+    Some(match &found.directive {
+        Ok(Directive::Snippet(request)) => {
+            library.expand_request(request, repo_url).map_err(|mut d| {
+                d.file = file.to_owned();
+                d
+            })
         }
-        Err(diagnostic) => return Err(diagnostic.clone()),
-    };
-    library.expand_request(request, repo_url).map_err(|mut d| {
-        d.file = file.to_owned();
-        d
+        Ok(_) => return None,
+        Err(diagnostic) => Err(diagnostic.clone()),
     })
 }
 
@@ -320,14 +318,10 @@ impl Page<'_, '_> {
         match found.kind {
             Some(Kind::Hub | Kind::Tags) if sources.catalog_broken => return Ok(String::new()),
             Some(Kind::Diagram | Kind::Figure) if sources.diagrams.is_none() => {
-                return Err(self.need(found, "the diagrams folder", "diagrams = \"<path>\""));
+                return Err(self.need_diagrams(found));
             }
             Some(Kind::Snippet) if sources.library.is_none() => {
-                return Err(self.need(
-                    found,
-                    "the snippets crate",
-                    "snippets = \"<path to the crate's src>\"",
-                ));
+                return Err(self.need_snippets(found));
             }
             Some(Kind::Stage) if self.placed.is_none() => {
                 return Err(self
@@ -363,17 +357,17 @@ impl Page<'_, '_> {
                 hub.tag_index(catalog)
                     .map_err(|e| self.error(found.span.clone(), e))
             }
-            Directive::Snippet(_) => match sources.library {
-                Some(library) => snippet(library, found, self.file, sources.repo_url),
-                None => Ok(String::new()),
-            },
+            Directive::Snippet(_) => sources
+                .library
+                .and_then(|library| snippet(library, found, self.file, sources.repo_url))
+                .unwrap_or_else(|| Err(self.need_snippets(found))),
             Directive::Diagram(id) => match sources.diagrams {
                 Some(diagrams) => self.diagram(found, id, diagrams),
-                None => Ok(String::new()),
+                None => Err(self.need_diagrams(found)),
             },
             Directive::Figure { id, stage } => match sources.diagrams {
                 Some(diagrams) => self.figure(found, id, stage.clone(), diagrams),
-                None => Ok(String::new()),
+                None => Err(self.need_diagrams(found)),
             },
             Directive::Stage(n) => self.stage(found, *n),
             Directive::Tool(tool) => {
@@ -385,8 +379,8 @@ impl Page<'_, '_> {
                             format!("the tool `{}` is missing from book.toml", tool.id),
                         )
                         .with_hint(format!(
-                            "add {} under [output.html]: mdBook copies these files and loads them on every page, so a stock `mdbook build` runs the tool too",
-                            missing.join(" and ")
+                            "in [output.html], add {}: mdBook then copies these files and loads them on every page, so a stock `mdbook build` runs the tool too",
+                            missing.join("; and ")
                         )));
                 }
                 Ok(tool::mount(tool))
@@ -402,6 +396,18 @@ impl Page<'_, '_> {
             format!("`{{{{#{name}}}}}` needs {what}"),
         )
         .with_hint(format!("set `{setting}` in {TABLE} of book.toml"))
+    }
+
+    fn need_diagrams(&self, found: &Found) -> Diagnostic {
+        self.need(found, "the diagrams folder", "diagrams = \"<path>\"")
+    }
+
+    fn need_snippets(&self, found: &Found) -> Diagnostic {
+        self.need(
+            found,
+            "the snippets crate",
+            "snippets = \"<path to the crate's src>\"",
+        )
     }
 
     fn catalog(&self, found: &Found) -> Result<(&Catalog, &Hub), Diagnostic> {
@@ -631,7 +637,7 @@ mod tests {
         assert_eq!(missing.diagnostics.len(), 1);
         let hint = missing.diagnostics[0].hint.clone().unwrap_or_default();
         assert!(
-            hint.contains("\"theme/tools/ring-explorer.css\" in additional-css"),
+            hint.contains("\"theme/tools/ring-explorer.css\" to additional-css"),
             "{hint}"
         );
 

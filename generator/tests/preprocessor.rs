@@ -270,7 +270,7 @@ fn a_stock_mdbook_build_links_and_copies_a_tools_files() {
     assert!(
         stderr.contains("the tool `ring-explorer` is missing from book.toml")
             && stderr.contains(
-                "\"theme/tools/ring-core.js\", \"theme/tools/ring-explorer.js\" in additional-js"
+                "\"theme/tools/ring-core.js\", \"theme/tools/ring-explorer.js\" to additional-js"
             ),
         "{stderr}"
     );

@@ -211,14 +211,11 @@ impl Library {
         let mut edits = Vec::new();
         let mut diagnostics = Vec::new();
         let scan = crate::directive::scan(file, text);
-        let snippets = scan
-            .directives
-            .iter()
-            .filter(|d| d.kind == Some(crate::directive::Kind::Snippet));
-        for found in snippets {
+        for found in &scan.directives {
             match crate::expand::snippet(self, found, file, repo_url) {
-                Ok(markdown) => edits.push((found.span.clone(), markdown)),
-                Err(diagnostic) => diagnostics.push(diagnostic),
+                Some(Ok(markdown)) => edits.push((found.span.clone(), markdown)),
+                Some(Err(diagnostic)) => diagnostics.push(diagnostic),
+                None => {}
             }
         }
         (crate::directive::splice(text, edits), diagnostics)
