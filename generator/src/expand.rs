@@ -194,7 +194,12 @@ pub fn chapter(sources: &Sources<'_>, chapter: &Chapter<'_>) -> Expanded {
     };
 
     let mut edits = Vec::new();
-    for (n, block) in scan.blocks.iter().filter(|b| b.is_diagram()).enumerate() {
+    // A block that starts in the front matter is not the body's to replace.
+    let examples = scan
+        .blocks
+        .iter()
+        .filter(|b| b.is_diagram() && b.span.start >= body_start);
+    for (n, block) in examples.enumerate() {
         let source = &text[block.body.clone()];
         let compiled = crate::diagram::compile(file, source);
         diagnostics.extend(
@@ -618,6 +623,22 @@ mod tests {
         let broken = expand(&sources, "{{#diagram torn}}\n\n{{#stage 1}}\n");
         assert_eq!(broken.diagnostics, []);
         assert_eq!(broken.card, None);
+    }
+
+    #[test]
+    fn code_in_the_front_matter_is_left_alone() {
+        let text = "+++\n```diagram\n+++\n{{#hub}}\n";
+        let expanded = chapter(
+            &Sources::default(),
+            &Chapter {
+                path: "a.md",
+                file: "a.md",
+                text,
+                body_start: text.find("+++\n{{").unwrap(),
+            },
+        );
+        assert_eq!(expanded.counts.figures, 0);
+        assert!(expanded.body.starts_with("+++\n"), "{}", expanded.body);
     }
 
     #[test]
