@@ -195,10 +195,15 @@ pub fn scan(file: &str, text: &str) -> Scan {
     let directives = written(text, &code)
         .into_iter()
         .map(|(name, span, args_span)| {
-            let args = &text[args_span.clone()];
             let kind = Kind::from_name(name);
+            let written = Written {
+                file,
+                args: &text[args_span.clone()],
+                span: span.clone(),
+                args_span: args_span.clone(),
+            };
             let directive = match kind {
-                Some(kind) => parse(kind, file, args, &span, &args_span),
+                Some(kind) => parse(kind, &written),
                 None => Err(unknown(file, name, &span)),
             };
             Found {
@@ -295,115 +300,112 @@ fn written<'t>(text: &'t str, code: &[Range<usize>]) -> Vec<(&'t str, Range<usiz
     found
 }
 
+/// One directive as written, before its arguments are parsed.
+struct Written<'t> {
+    file: &'t str,
+    args: &'t str,
+    span: Range<usize>,
+    args_span: Range<usize>,
+}
+
+impl Written<'_> {
+    fn error(&self, at: Range<usize>, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(self.file, at, message)
+    }
+}
+
 /// Parses the arguments of a directive of a known kind.
-fn parse(
-    kind: Kind,
-    file: &str,
-    args: &str,
-    span: &Range<usize>,
-    args_span: &Range<usize>,
-) -> Result<Directive, Diagnostic> {
-    let error = |at: Range<usize>, message: String| Diagnostic::error(file, at, message);
+fn parse(kind: Kind, w: &Written<'_>) -> Result<Directive, Diagnostic> {
+    let args = w.args;
     match kind {
-        Kind::Hub | Kind::Tags => {
-            if !args.is_empty() {
-                return Err(error(
-                    args_span.clone(),
-                    format!("`{{{{#{}}}}}` takes no arguments", kind.name()),
-                ));
-            }
-            Ok(if kind == Kind::Hub {
-                Directive::Hub
-            } else {
-                Directive::Tags
-            })
-        }
+        Kind::Hub | Kind::Tags if !args.is_empty() => Err(w.error(
+            w.args_span.clone(),
+            format!("`{{{{#{}}}}}` takes no arguments", kind.name()),
+        )),
+        Kind::Hub => Ok(Directive::Hub),
+        Kind::Tags => Ok(Directive::Tags),
         Kind::Snippet => {
             let shift = |mut d: Diagnostic| {
-                d = d.shifted(args_span.start);
-                d.file = file.to_owned();
+                d = d.shifted(w.args_span.start);
+                d.file = w.file.to_owned();
                 d
             };
             let mut request = snippet::args::parse(args).map_err(shift)?;
             let at = &mut request.target_span;
-            *at = at.start + args_span.start..at.end + args_span.start;
+            *at = at.start + w.args_span.start..at.end + w.args_span.start;
             Ok(Directive::Snippet(request))
         }
-        Kind::Diagram => {
-            if args.is_empty() {
-                return Err(error(
-                    span.clone(),
-                    "`{{#diagram}}` needs the id of a diagram".into(),
-                )
-                .with_hint("write `{{#diagram <id>}}` for the diagram in diagrams/<id>.dsd"));
-            }
-            // The id is the whole argument text: `{{#diagram a b}}` names no diagram `a b`.
-            Ok(Directive::Diagram(Word {
-                text: args.to_owned(),
-                span: args_span.clone(),
-            }))
-        }
+        Kind::Diagram if args.is_empty() => Err(w
+            .error(w.span.clone(), "`{{#diagram}}` needs the id of a diagram")
+            .with_hint("write `{{#diagram <id>}}` for the diagram in diagrams/<id>.dsd")),
+        // The id is the whole argument text: `{{#diagram a b}}` names no diagram `a b`.
+        Kind::Diagram => Ok(Directive::Diagram(Word {
+            text: args.to_owned(),
+            span: w.args_span.clone(),
+        })),
         Kind::Stage => args.parse::<usize>().map(Directive::Stage).map_err(|_| {
-            error(args_span.clone(), format!("`{args}` is not a stage number"))
-                .with_hint("stages are numbered from 1, as in `{{#stage 2}}`")
+            w.error(
+                w.args_span.clone(),
+                format!("`{args}` is not a stage number"),
+            )
+            .with_hint("stages are numbered from 1, as in `{{#stage 2}}`")
         }),
-        Kind::Figure => {
-            let usage =
-                "write `{{#figure <id>}}` for every stage, or `{{#figure <id> <stage>}}` for one";
-            let words = words(args, args_span.start);
-            let [id, rest @ ..] = words.as_slice() else {
-                return Err(figure_arity(file, span, usage));
-            };
-            let stage = match rest {
-                [] => None,
-                [n] => match n.text.parse::<usize>() {
-                    Ok(value) => Some((value, n.span.clone())),
-                    Err(_) => {
-                        return Err(error(
-                            n.span.clone(),
-                            format!("`{}` is not a stage number", n.text),
-                        )
-                        .with_hint(usage));
-                    }
-                },
-                _ => return Err(figure_arity(file, span, usage)),
-            };
-            Ok(Directive::Figure {
-                id: id.clone(),
-                stage,
-            })
-        }
-        Kind::Tool => match tool::find(args) {
-            Some(found) => Ok(Directive::Tool(found)),
-            None => {
-                let hint = match closest(args, tool::ids()) {
-                    Some(near) => format!("did you mean `{near}`?"),
-                    None => format!(
-                        "the tools are {}",
-                        tool::ids()
-                            .map(|t| format!("`{t}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                };
-                Err(if args.is_empty() {
-                    error(span.clone(), "`{{#tool}}` needs the id of a tool".into())
-                } else {
-                    error(args_span.clone(), format!("no tool `{args}`"))
-                }
-                .with_hint(hint))
-            }
-        },
+        Kind::Figure => parse_figure(w),
+        Kind::Tool => parse_tool(w),
     }
 }
 
-fn figure_arity(file: &str, span: &Range<usize>, usage: &str) -> Diagnostic {
-    Diagnostic::error(
-        file,
-        span.clone(),
-        "`{{#figure}}` takes a diagram id and an optional stage number",
-    )
-    .with_hint(usage)
+/// `{{#figure ID}}` or `{{#figure ID N}}`.
+fn parse_figure(w: &Written<'_>) -> Result<Directive, Diagnostic> {
+    let usage = "write `{{#figure <id>}}` for every stage, or `{{#figure <id> <stage>}}` for one";
+    let arity = || {
+        w.error(
+            w.span.clone(),
+            "`{{#figure}}` takes a diagram id and an optional stage number",
+        )
+        .with_hint(usage)
+    };
+    let words = words(w.args, w.args_span.start);
+    let stage = match words.as_slice() {
+        [_] => None,
+        [_, n] => match n.text.parse::<usize>() {
+            Ok(value) => Some((value, n.span.clone())),
+            Err(_) => {
+                return Err(w
+                    .error(
+                        n.span.clone(),
+                        format!("`{}` is not a stage number", n.text),
+                    )
+                    .with_hint(usage));
+            }
+        },
+        _ => return Err(arity()),
+    };
+    let id = words.into_iter().next().ok_or_else(arity)?;
+    Ok(Directive::Figure { id, stage })
+}
+
+/// `{{#tool ID}}`, where the id must name one of [`tool::TOOLS`].
+fn parse_tool(w: &Written<'_>) -> Result<Directive, Diagnostic> {
+    if let Some(found) = tool::find(w.args) {
+        return Ok(Directive::Tool(found));
+    }
+    let hint = match closest(w.args, tool::ids()) {
+        Some(near) => format!("did you mean `{near}`?"),
+        None => format!(
+            "the tools are {}",
+            tool::ids()
+                .map(|t| format!("`{t}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let error = if w.args.is_empty() {
+        w.error(w.span.clone(), "`{{#tool}}` needs the id of a tool")
+    } else {
+        w.error(w.args_span.clone(), format!("no tool `{}`", w.args))
+    };
+    Err(error.with_hint(hint))
 }
 
 fn unknown(file: &str, name: &str, span: &Range<usize>) -> Diagnostic {
