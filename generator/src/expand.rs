@@ -675,4 +675,30 @@ mod tests {
         assert_eq!(mounted.diagnostics, []);
         assert!(mounted.body.contains("data-ds-tool=\"ring-explorer\""));
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 300, ..Default::default() })]
+
+        /// Any chapter text, built from the pieces directives and fences are made of, is
+        /// scanned and expanded without a panic, and every diagnostic points inside it.
+        #[test]
+        fn any_chapter_expands_without_panicking(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "{{#", "}}", "stage ", "figure ", "diagram ", "tool ", "snippet ", "hub",
+                "pair", " 2", " x", "\\", "`", "```", "```diagram\n", "```rust,ignore\n",
+                "\n", "    ", "> ", "+++\n", "é", "a::b", "#r",
+            ]), 0..40),
+            cut in 0usize..200,
+        ) {
+            let text: String = pieces.concat();
+            let body_start = text.char_indices().map(|(i, _)| i).find(|&i| i >= cut.min(text.len())).unwrap_or(text.len());
+            let assets = PageAssets::default();
+            let diagrams = Diagrams::default();
+            let sources = Sources { diagrams: Some(&diagrams), page_assets: &assets, ..Sources::default() };
+            let expanded = chapter(&sources, &Chapter { path: "a.md", file: "a.md", text: &text, body_start });
+            for d in &expanded.diagnostics {
+                proptest::prop_assert!(d.span.end <= text.len() && d.span.start <= d.span.end, "{d:?}");
+            }
+        }
+    }
 }

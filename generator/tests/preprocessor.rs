@@ -1,9 +1,12 @@
 //! The external preprocessor: `mdbook-dsbook`, as a stock `mdbook` runs it.
 //!
-//! In: the built binary, a small book as mdBook's `[context, book]` JSON on stdin.
-//! Out: assertions on the `supports` handshake (exit codes), on the book JSON written back
-//! (directives expanded, everything else untouched), and on failure (non-zero exit,
-//! diagnostics on stderr).
+//! In: the built binary, a small book as mdBook's `[context, book]` JSON on stdin, and a
+//! small book on disk for the pinned stock `mdbook` CLI. Out: assertions on the `supports`
+//! handshake (exit codes), on the book JSON written back (directives expanded, everything
+//! else untouched), on failure (non-zero exit, diagnostics on stderr), and on a stock build
+//! of a page with an interactive tool (its files linked, in order, and present; or the build
+//! refused when `book.toml` does not list them). Without the `mdbook` CLI that test is
+//! skipped loudly, and under `CI=true` it fails.
 
 mod common;
 
