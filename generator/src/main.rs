@@ -41,23 +41,32 @@ fn main() -> ExitCode {
     }
 }
 
-/// The project root: the folder holding `book/`, found from this crate's location so the
-/// commands work from any folder of the checkout.
-fn project_root() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+/// The project root: the nearest folder, from the working folder upwards, that holds
+/// `book/book.toml`, as mdBook finds its `book.toml`. Found at run time, not from where the
+/// binary was compiled, so two checkouts sharing one target folder each build their own book.
+fn project_root() -> Result<PathBuf, String> {
+    let here =
+        std::env::current_dir().map_err(|e| format!("cannot read the working folder: {e}"))?;
+    mdbook::find_project_root(&here).ok_or_else(|| {
+        format!(
+            "no book/book.toml in {} or any folder above it\n\
+             hint: run `cargo book` from inside a checkout of the book (any folder of it), \
+             or build another book folder with `cargo book build --book DIR`",
+            here.display()
+        )
+    })
 }
 
 fn run(args: &[String]) -> Result<(), String> {
-    let root = project_root();
     let command = args.first().map(String::as_str).unwrap_or("help");
     let flags = Flags::parse(&args[1.min(args.len())..])?;
     match command {
         "build" => {
             let dest = flags.value("dest").map(PathBuf::from);
-            let book_root = flags
-                .value("book")
-                .map_or_else(|| root.join("book"), PathBuf::from);
+            let book_root = match flags.value("book") {
+                Some(dir) => PathBuf::from(dir),
+                None => project_root()?.join("book"),
+            };
             let opts = BuildOptions {
                 book_root,
                 dest,
@@ -80,6 +89,7 @@ fn run(args: &[String]) -> Result<(), String> {
                 .unwrap_or("3000")
                 .parse()
                 .map_err(|_| "--port takes a number".to_owned())?;
+            let root = project_root()?;
             let opts = serve::ServeOptions {
                 dest: root.join("target/book-serve"),
                 project_root: root,
@@ -89,7 +99,7 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         "check" => {
             let (outcome, audit) =
-                mdbook::check(&root.join("book")).map_err(|e| format!("{e:#}"))?;
+                mdbook::check(&project_root()?.join("book")).map_err(|e| format!("{e:#}"))?;
             print_warnings(&outcome.report.warnings);
             let r = &outcome.report;
             println!("{}", summary(r));
@@ -117,6 +127,7 @@ fn run(args: &[String]) -> Result<(), String> {
                 .ok_or_else(|| {
                     format!("unknown format `{format}`: use handbook, design or tool")
                 })?;
+            let root = project_root()?;
             let catalog_path = root.join("book/catalog.toml");
             let text = std::fs::read_to_string(&catalog_path)
                 .map_err(|e| format!("{}: {e}", catalog_path.display()))?;

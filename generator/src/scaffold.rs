@@ -116,8 +116,10 @@ pub fn plan(piece: &NewPiece, catalog: &Catalog) -> Result<Plan, String> {
             PathBuf::from("book/src").join(&chapter),
             fill(chapter_template),
         ),
+        // A folder, like every design's code (`snippets/src/url_shortener/mod.rs`), so the
+        // piece's submodules have a place beside it.
         Edit::Create(
-            PathBuf::from(format!("snippets/src/{module}.rs")),
+            PathBuf::from(format!("snippets/src/{module}/mod.rs")),
             fill(include_str!("../templates/snippet.rs")),
         ),
         Edit::Append(
@@ -135,16 +137,23 @@ pub fn plan(piece: &NewPiece, catalog: &Catalog) -> Result<Plan, String> {
 }
 
 /// Writes a plan under `root`. Checks every `Create` target first, so nothing is written
-/// when any file already exists.
+/// when any file already exists, or when a module folder's `mod.rs` would sit beside a
+/// file of the same module (`x/mod.rs` and `x.rs`, which Rust refuses to compile).
 pub fn apply(root: &Path, plan: &Plan) -> std::io::Result<()> {
     for edit in plan {
-        if let Edit::Create(path, _) = edit
-            && root.join(path).exists()
-        {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::AlreadyExists,
-                format!("{} already exists", path.display()),
-            ));
+        let Edit::Create(path, _) = edit else {
+            continue;
+        };
+        let flat = (path.file_name() == Some("mod.rs".as_ref()))
+            .then(|| path.parent().map(|dir| dir.with_extension("rs")))
+            .flatten();
+        for taken in std::iter::once(path).chain(flat.as_ref()) {
+            if root.join(taken).exists() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    format!("{} already exists", taken.display()),
+                ));
+            }
         }
     }
     for edit in plan {
@@ -219,6 +228,58 @@ mod tests {
         let cat = cat.unwrap();
         assert_eq!(cat.pieces[0].title, "Design a \"Web\" Crawler");
         assert_eq!(cat.pieces[0].status, crate::catalog::Status::Draft);
+    }
+
+    #[test]
+    fn a_pieces_code_is_a_module_folder_like_every_design() {
+        let plan = plan(&piece(Format::Design), &catalog()).unwrap();
+        let code: Vec<&PathBuf> = plan
+            .iter()
+            .filter_map(|e| match e {
+                Edit::Create(p, _) if p.starts_with("snippets") => Some(p),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(code, [&PathBuf::from("snippets/src/web_crawler/mod.rs")]);
+        assert!(plan.contains(&Edit::Append(
+            PathBuf::from("snippets/src/lib.rs"),
+            "pub mod web_crawler;\n".into()
+        )));
+    }
+
+    #[test]
+    fn apply_writes_the_folder_and_refuses_a_flat_file_of_the_same_module() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        for dir in ["book/src", "snippets/src"] {
+            std::fs::create_dir_all(root.join(dir)).unwrap();
+        }
+        std::fs::write(root.join("book/catalog.toml"), "").unwrap();
+        std::fs::write(root.join("snippets/src/lib.rs"), "").unwrap();
+        let plan = plan(&piece(Format::Handbook), &catalog()).unwrap();
+
+        std::fs::write(root.join("snippets/src/web_crawler.rs"), "").unwrap();
+        let refused = apply(root, &plan).unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains("web_crawler.rs already exists"),
+            "{refused}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(root.join("snippets/src/lib.rs")).unwrap(),
+            "",
+            "nothing is written when one target is taken"
+        );
+
+        std::fs::remove_file(root.join("snippets/src/web_crawler.rs")).unwrap();
+        apply(root, &plan).unwrap();
+        let module = std::fs::read_to_string(root.join("snippets/src/web_crawler/mod.rs")).unwrap();
+        assert!(
+            module.starts_with("//! Design a \"Web\" Crawler: "),
+            "{module}"
+        );
+        assert!(root.join("book/src/handbooks/web-crawler.md").is_file());
     }
 
     #[test]

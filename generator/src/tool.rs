@@ -5,11 +5,15 @@
 //! for each page that has a mount, the page with the tool's stylesheet and classic scripts
 //! linked relative to the page ([`link_assets`]).
 //!
-//! The assets live in `theme/tools/` and are copied to `theme/tools/` of the built book. The
-//! renderer links them, not the directive, because mdBook's print page moves every chapter
-//! to the book's root and rewrites only the paths of links and images: a `<script src>`
-//! written into a chapter would point outside the book there. A stock mdBook renderer (with
-//! the `mdbook-dsbook` preprocessor) links nothing, so its pages show the fallback text.
+//! The assets live in `theme/tools/` and are copied to `theme/tools/` of the built book. They
+//! are not linked by the directive, because mdBook's print page moves every chapter to the
+//! book's root and rewrites only the paths of links and images: a `<script src>` written
+//! into a chapter would point outside the book there. Instead `book.toml` lists them in
+//! `additional-css` and `additional-js` (the preprocessor refuses a `{{#tool}}` whose files
+//! it does not list), so a stock `mdbook build` with the `mdbook-dsbook` preprocessor copies
+//! them and loads them on every page, `print.html` included, where each tool's view mounts
+//! itself into the mounts it finds. The book's own renderer narrows that to the pages that
+//! mount a tool ([`link_assets`]).
 
 use crate::html::escape;
 
@@ -40,6 +44,9 @@ pub const TOOLS: &[Tool] = &[Tool {
 
 /// Where the assets are, under the theme folder and under the built book.
 pub const ASSET_DIR: &str = "theme/tools";
+
+/// The assets' folder inside the theme folder.
+pub const FOLDER: &str = "tools";
 
 /// The attribute that marks a tool's mount point; its value is the tool id.
 const MOUNT_ATTR: &str = "data-ds-tool";

@@ -195,6 +195,16 @@ fn the_base_fixture_book_builds() {
         r#"<div class="ds-figure-series" role="group" aria-label="A request and its reply, stages 1 to 2">"#
     ));
     assert!(page.contains(r#"id="ds-tiny-f2"#) && page.contains(r#"id="ds-tiny-s2"#));
+    // The page's social card is its stepper's last stage, drawn from the SVG the
+    // preprocessor made of the diagram it compiled: a 1200 × 630 PNG.
+    assert!(page.contains(r#"<meta property="og:image" content="../cards/tiny.png">"#));
+    let card = std::fs::read(tmp.path().join("out/cards/tiny.png")).unwrap();
+    assert!(
+        card.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "cards/tiny.png is not a PNG"
+    );
+    let size = |at: usize| u32::from_be_bytes(card[at..at + 4].try_into().unwrap());
+    assert_eq!((size(16), size(20)), (1200, 630));
 }
 
 #[test]
@@ -216,6 +226,9 @@ fn every_error_fixture_fails_with_its_expected_message() {
             Ok(_) => panic!("{name}: the build succeeded but should have failed"),
             Err(e) => format!("{e:#}\n"),
         };
+        // The fixture's theme is the project's, by absolute path: keep the files portable.
+        let theme = common::project_root().canonicalize().unwrap().join("theme");
+        let message = message.replace(&*theme.to_string_lossy(), "{theme}");
         common::check(&case.with_extension("stderr"), &message);
     }
 }

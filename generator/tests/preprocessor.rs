@@ -1,9 +1,12 @@
 //! The external preprocessor: `mdbook-dsbook`, as a stock `mdbook` runs it.
 //!
-//! In: the built binary, a small book as mdBook's `[context, book]` JSON on stdin.
-//! Out: assertions on the `supports` handshake (exit codes), on the book JSON written back
-//! (directives expanded, everything else untouched), and on failure (non-zero exit,
-//! diagnostics on stderr).
+//! In: the built binary, a small book as mdBook's `[context, book]` JSON on stdin, and a
+//! small book on disk for the pinned stock `mdbook` CLI. Out: assertions on the `supports`
+//! handshake (exit codes), on the book JSON written back (directives expanded, everything
+//! else untouched), on failure (non-zero exit, diagnostics on stderr), and on a stock build
+//! of a page with an interactive tool (its files linked, in order, and present; or the build
+//! refused when `book.toml` does not list them). Without the `mdbook` CLI that test is
+//! skipped loudly, and under `CI=true` it fails.
 
 mod common;
 
@@ -118,4 +121,160 @@ fn fails_with_diagnostics_on_stderr() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no item `quorum::nope`"), "{stderr}");
     assert!(stderr.contains("bad.md:3:12"), "{stderr}");
+}
+
+/// The pinned stock `mdbook` CLI (`cargo install mdbook --version =0.5.4 --locked`), or
+/// `None` after saying loudly why the test is skipped; under `CI=true` its absence fails.
+fn stock_mdbook() -> Option<&'static str> {
+    let version = Command::new("mdbook")
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    let problem = match version.as_deref() {
+        Some("mdbook v0.5.4") => return Some("mdbook"),
+        Some(other) => format!("`mdbook --version` says `{other}`, not `mdbook v0.5.4`"),
+        None => "`mdbook` is not installed".to_owned(),
+    };
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "the stock mdBook test cannot run in CI: {problem}"
+    );
+    eprintln!(
+        "\n**********\nSKIPPED: the stock mdBook test needs the pinned CLI: {problem} \
+         (cargo install mdbook --version =0.5.4 --locked). With CI=true this fails instead.\n**********\n"
+    );
+    None
+}
+
+/// Writes a small book that mounts the ring explorer, run through `mdbook-dsbook`, with
+/// the tool's files listed in `book.toml` when `listed`.
+fn tool_book(listed: bool) -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    let tool = generator::tool::find("ring-explorer").unwrap();
+    let quoted = |files: &[&str]| {
+        files
+            .iter()
+            .map(|f| format!("\"theme/tools/{f}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let assets = if listed {
+        format!(
+            "additional-css = [{}]\nadditional-js = [{}]\n",
+            quoted(tool.styles),
+            quoted(tool.scripts)
+        )
+    } else {
+        String::new()
+    };
+    let toml = format!(
+        "[book]\ntitle = \"Stock\"\n\n[preprocessor.dsbook]\ncommand = {BIN:?}\n\n[output.html]\n{assets}\n[output.html.print]\nenable = true\n"
+    );
+    let write = |path: &str, text: &[u8]| {
+        let file = root.path().join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, text).unwrap();
+    };
+    write("book.toml", toml.as_bytes());
+    write(
+        "src/SUMMARY.md",
+        b"# Summary\n\n- [Intro](intro.md)\n- [Ring](tools/ring.md)\n",
+    );
+    write("src/intro.md", b"# Intro\n\nNo tool here.\n");
+    write(
+        "src/tools/ring.md",
+        b"# Ring\n\n{{#tool ring-explorer}}\n\nAfter the tool.\n",
+    );
+    let theme = common::project_root().join("theme/tools");
+    for file in tool.styles.iter().chain(tool.scripts) {
+        write(
+            &format!("theme/tools/{file}"),
+            &std::fs::read(theme.join(file)).unwrap(),
+        );
+    }
+    root
+}
+
+/// The `src` or `href` of every tag in `html` whose value mentions `file`, in page order.
+fn references<'a>(html: &'a str, attr: &str, file: &str) -> Vec<&'a str> {
+    html.split(&format!("{attr}=\""))
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|value| value.contains(file.trim_end_matches(".js").trim_end_matches(".css")))
+        .collect()
+}
+
+/// A stock `mdbook build` with this preprocessor runs a tool: the tool's page (and the print
+/// page) link its stylesheet and its scripts in load order, and the linked files exist. A
+/// book that does not list the tool's files fails to build, naming what to add, instead of
+/// publishing a page that shows only the fallback.
+#[test]
+fn a_stock_mdbook_build_links_and_copies_a_tools_files() {
+    let Some(mdbook) = stock_mdbook() else {
+        return;
+    };
+    let tool = generator::tool::find("ring-explorer").unwrap();
+    let book = tool_book(true);
+    let out = Command::new(mdbook)
+        .arg("build")
+        .arg(book.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let built = book.path().join("book");
+    for page in ["tools/ring.html", "print.html"] {
+        let path = built.join(page);
+        let html = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            html.contains("data-ds-tool=\"ring-explorer\""),
+            "{page} has no mount"
+        );
+        let mut order = Vec::new();
+        for (attr, files) in [("href", tool.styles), ("src", tool.scripts)] {
+            for file in files {
+                let found = references(&html, attr, file);
+                assert_eq!(found.len(), 1, "{page}: {attr} of {file}: {found:?}");
+                let linked = path
+                    .parent()
+                    .unwrap()
+                    .join(found[0].split('?').next().unwrap());
+                assert!(
+                    linked.is_file(),
+                    "{page} links {} but {} is missing",
+                    found[0],
+                    linked.display()
+                );
+                order.push(html.find(found[0]).unwrap());
+            }
+        }
+        let scripts = &order[tool.styles.len()..];
+        assert!(
+            scripts.windows(2).all(|w| w[0] < w[1]),
+            "{page}: the scripts load out of order"
+        );
+    }
+
+    let unlisted = tool_book(false);
+    let out = Command::new(mdbook)
+        .arg("build")
+        .arg(unlisted.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "a book without the tool's files built"
+    );
+    assert!(
+        stderr.contains("the tool `ring-explorer` is missing from book.toml")
+            && stderr.contains(
+                "\"theme/tools/ring-core.js\", \"theme/tools/ring-explorer.js\" to additional-js"
+            ),
+        "{stderr}"
+    );
 }

@@ -13,10 +13,10 @@
 //!
 //! Custom properties (all optional; fallback in brackets):
 //!
-//! - `--ds-text` (#0f172a) labels; `--ds-muted` (#475569) subtitles, group titles, notes
+//! - `--ds-text` (#0f172a) labels; `--ds-muted` (#555b61) subtitles, group titles, notes
 //! - `--ds-line` (#64748b) edges, messages and arrowheads
 //! - `--ds-label-bg` (#ffffff) behind edge and mark labels
-//! - `--ds-accent` (#0284c7) new-in-stage outline, overlay and badge; `--ds-accent-text` (#ffffff)
+//! - `--ds-accent` (#20609f) new-in-stage outline, overlay and badge; `--ds-accent-text` (#ffffff)
 //! - node colours `--ds-{family}-bg` / `--ds-{family}-line` for the families
 //!   `client` (#f1f5f9/#475569), `net` (#f5f3ff/#7c3aed), `compute` (#eff6ff/#2563eb),
 //!   `data` (#ecfdf5/#059669), `cache` (#fff7ed/#ea580c), `queue` (#fdf2f8/#db2777),
@@ -41,7 +41,7 @@ use super::scene::{Item, Label, LogCell, Point, Rect, STACK_OFFSET, Scene, Shape
 const STYLE: &str = concat!(
     ".ds text{fill:var(--ds-text,#0f172a);font-size:11.5px}",
     ".ds .ds-t{font-size:14px;font-weight:600}",
-    ".ds .ds-u,.ds .ds-gt,.ds .ds-nt{fill:var(--ds-muted,#475569)}",
+    ".ds .ds-u,.ds .ds-gt,.ds .ds-nt{fill:var(--ds-muted,#555b61)}",
     ".ds .ds-gt{font-weight:600}",
     ".ds .ds-lt{font-size:13px;font-weight:600}",
     ".ds .ds-rp{font-size:12.5px;font-weight:600}",
@@ -51,10 +51,10 @@ const STYLE: &str = concat!(
     ".ds-sh,.ds-gl{stroke-width:1.5}",
     ".ds-gl{fill:none}",
     ".ds-g{fill:var(--ds-group-bg,#f8fafc);stroke:var(--ds-group-line,#94a3b8);stroke-width:1.2}",
-    ".ds-hl{fill:none;stroke:var(--ds-accent,#0284c7);stroke-width:2.5}",
-    ".ds-hb{fill:var(--ds-accent,#0284c7)}",
+    ".ds-hl{fill:none;stroke:var(--ds-accent,#20609f);stroke-width:2.5}",
+    ".ds-hb{fill:var(--ds-accent,#20609f)}",
     ".ds .ds-ht{fill:var(--ds-accent-text,#fff);font-size:10px;font-weight:700}",
-    ".ds-ha{fill:var(--ds-accent,#0284c7)}",
+    ".ds-ha{fill:var(--ds-accent,#20609f)}",
     ".ds-ln{stroke:var(--ds-lane,#94a3b8);stroke-width:1.5}",
     ".ds-lh{fill:var(--ds-client-bg,#f1f5f9);stroke:var(--ds-client-line,#475569);stroke-width:1.5}",
     ".ds-x{fill:none;stroke:var(--ds-crash,#dc2626);stroke-width:2.5}",
@@ -70,7 +70,7 @@ const STYLE: &str = concat!(
 const LOG_STYLE: &str = concat!(
     ".ds-lc{fill:var(--ds-label-bg,#fff);stroke:var(--ds-lane,#94a3b8);stroke-width:1.2}",
     ".ds-lc.ds-lcc{fill:var(--ds-data-bg,#ecfdf5);stroke:var(--ds-data-line,#059669)}",
-    ".ds .ds-li{fill:var(--ds-muted,#475569);font-size:11.5px}",
+    ".ds .ds-li{fill:var(--ds-muted,#555b61);font-size:11.5px}",
     ".ds .ds-lv{font-size:12px;font-weight:600}",
 );
 

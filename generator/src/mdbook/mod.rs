@@ -9,6 +9,7 @@
 //! - [`render`]: wraps mdBook's HTML renderer to write each page's own `<head>` metadata.
 //! - [`build`] and [`check`]: the two entry points the CLI uses.
 
+pub mod config;
 pub mod preprocess;
 pub mod render;
 
@@ -42,6 +43,16 @@ pub struct BuildOutcome {
     pub elapsed: Duration,
 }
 
+/// The project root for a command run in `start`: the nearest folder, `start` itself or
+/// one above it, that holds `book/book.toml`. `None` when no folder up to the file system's
+/// root does.
+pub fn find_project_root(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|dir| dir.join("book").join("book.toml").is_file())
+        .map(Path::to_path_buf)
+}
+
 /// Loads the book with the in-process preprocessor and renderer registered.
 fn load(opts: &BuildOptions) -> Result<(MDBook, preprocess::SharedReport)> {
     let mut book = MDBook::load(&opts.book_root)
@@ -55,8 +66,9 @@ fn load(opts: &BuildOptions) -> Result<(MDBook, preprocess::SharedReport)> {
     }
     let preprocessor = DsPreprocessor::new();
     let report = preprocessor.report_handle();
+    let cards = preprocessor.cards_handle();
     book.with_preprocessor(preprocessor);
-    book.with_renderer(render::DsHtml::new());
+    book.with_renderer(render::DsHtml::with_cards(cards));
     Ok((book, report))
 }
 
@@ -93,4 +105,31 @@ pub fn check(book_root: &Path) -> Result<(BuildOutcome, crate::audit::Audit)> {
     let _ = std::fs::remove_dir_all(&scratch);
     let outcome = outcome?;
     Ok((outcome, audit.transpose()?.unwrap_or_default()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_project_root_is_the_nearest_folder_with_a_book() {
+        let tmp = tempfile::tempdir().unwrap();
+        let outer = tmp.path();
+        let inner = outer.join("nested/checkout");
+        for root in [outer, inner.as_path()] {
+            std::fs::create_dir_all(root.join("book")).unwrap();
+            std::fs::write(root.join("book/book.toml"), "[book]\n").unwrap();
+        }
+        let deep = inner.join("snippets/src");
+        std::fs::create_dir_all(&deep).unwrap();
+        assert_eq!(find_project_root(&deep).as_deref(), Some(inner.as_path()));
+        assert_eq!(find_project_root(&inner).as_deref(), Some(inner.as_path()));
+        assert_eq!(
+            find_project_root(&outer.join("nested")).as_deref(),
+            Some(outer)
+        );
+        // A folder named `book` without `book.toml` is not a book.
+        std::fs::remove_file(outer.join("book/book.toml")).unwrap();
+        assert_eq!(find_project_root(&outer.join("nested")), None);
+    }
 }

@@ -8,6 +8,13 @@
 //! With `catalog = "catalog.toml"` in its table the preprocessor runs in book mode: every
 //! chapter needs front matter, and the catalogue is checked against the chapters and
 //! `SUMMARY.md`. Without it, other books can use the directives alone.
+//!
+//! This module adapts mdBook's book to the generator: it reads `book.toml` once
+//! ([`Settings`]), loads the catalogue, the snippets crate and the diagrams once per run, and
+//! hands each chapter to [`crate::expand::chapter`], which holds what the directives mean.
+//! For the renderer it leaves each page's metadata in a leading comment, and the social-card
+//! SVG of each page's diagram in a shared map ([`DsPreprocessor::cards_handle`]), so no
+//! diagram is compiled twice.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -16,25 +23,16 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Result, bail};
 use mdbook_preprocessor::book::{Book, BookItem, Chapter, SectionNumber};
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
-use serde::Deserialize;
 
+pub use super::config::NAME;
+use super::config::Settings;
 use crate::catalog::{self, Catalog};
-use crate::diagnostic::{Diagnostic, Severity, closest};
-use crate::diagram::{self, Diagram};
-use crate::directive;
-use crate::figure;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagram;
+use crate::expand::{self, Diagrams, PageAssets, Sources};
 use crate::frontmatter::{self, PageMeta};
 use crate::hub::{Hub, Templates};
-use crate::snippet::{self, Library};
-use crate::tool;
-
-/// The preprocessor's name, and its table in `book.toml`: `[preprocessor.dsbook]`.
-pub const NAME: &str = "dsbook";
-
-/// Directives this preprocessor expands.
-pub const DIRECTIVES: [&str; 7] = [
-    "hub", "tags", "snippet", "diagram", "stage", "figure", "tool",
-];
+use crate::snippet::Library;
 
 /// The first line of a preprocessed chapter carries its page metadata to the renderer.
 pub const META_PREFIX: &str = "<!-- dsbook:page ";
@@ -69,18 +67,21 @@ pub struct Report {
 /// A report shared between the preprocessor and the code that ran the build.
 pub type SharedReport = Arc<Mutex<Report>>;
 
+/// Social-card SVGs by diagram id: the last stage of each diagram that is some page's card,
+/// drawn from the diagrams the preprocessor compiled, for the renderer to rasterise.
+pub type Cards = BTreeMap<String, String>;
+
+/// Cards shared between the preprocessor and the renderer of one in-process build.
+pub type SharedCards = Arc<Mutex<Cards>>;
+
+/// The id prefix of the SVG a card is drawn from.
+pub const CARD_ID: &str = "ds-card";
+
 /// The preprocessor; see the module documentation.
 #[derive(Default)]
 pub struct DsPreprocessor {
     report: SharedReport,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "kebab-case")]
-struct Config {
-    catalog: Option<PathBuf>,
-    snippets: Option<PathBuf>,
-    diagrams: Option<PathBuf>,
+    cards: SharedCards,
 }
 
 impl DsPreprocessor {
@@ -92,6 +93,11 @@ impl DsPreprocessor {
     /// A handle to the report the next run fills in.
     pub fn report_handle(&self) -> SharedReport {
         Arc::clone(&self.report)
+    }
+
+    /// A handle to the social cards the next run draws, for [`super::render::DsHtml`].
+    pub fn cards_handle(&self) -> SharedCards {
+        Arc::clone(&self.cards)
     }
 }
 
@@ -105,11 +111,8 @@ impl Preprocessor for DsPreprocessor {
     }
 
     fn run(&self, ctx: &PreprocessorContext, book: Book) -> Result<Book> {
-        let config: Config = ctx
-            .config
-            .get(&format!("preprocessor.{NAME}"))?
-            .unwrap_or_default();
-        let mut run = Run::new(ctx, config)?;
+        let settings = Settings::read(&ctx.config)?;
+        let mut run = Run::new(ctx, &settings)?;
         let book = run.process(book);
         run.load_missing_texts(&ctx.root);
         let (errors, warnings): (Vec<_>, Vec<_>) = run
@@ -123,6 +126,9 @@ impl Preprocessor for DsPreprocessor {
         run.report.warnings = warnings.iter().map(|d| render(d)).collect();
         if let Ok(mut shared) = self.report.lock() {
             *shared = run.report.clone();
+        }
+        if let Ok(mut shared) = self.cards.lock() {
+            *shared = std::mem::take(&mut run.cards);
         }
         if !errors.is_empty() {
             let mut message: String = errors.iter().map(|d| render(d) + "\n").collect();
@@ -143,25 +149,25 @@ struct Run {
     /// Project-relative display path of `book/src`, like `book/src`.
     src_display: String,
     catalog: Option<Catalog>,
-    /// The catalogue is configured but could not be read; its error is already reported,
-    /// so directives that need it stay quiet instead of adding errors of their own.
+    /// The catalogue is configured but could not be read; its error is already reported.
     catalog_broken: bool,
     hub: Option<Hub>,
     library: Option<Library>,
-    /// Compiled diagrams by id (file stem); a file with errors is absent.
-    diagrams: BTreeMap<String, Diagram>,
-    /// Whether a diagrams folder is configured.
-    diagrams_configured: bool,
+    /// The compiled diagrams; `None` when no diagrams folder is configured.
+    diagrams: Option<Diagrams>,
     /// Where repository paths resolve, for the links under snippets.
     repo_url: String,
+    page_assets: PageAssets,
     /// Display path → text, for rendering diagnostics.
     files: BTreeMap<String, String>,
     diagnostics: Vec<Diagnostic>,
     report: Report,
+    cards: Cards,
 }
 
 impl Run {
-    fn new(ctx: &PreprocessorContext, config: Config) -> Result<Run> {
+    fn new(ctx: &PreprocessorContext, settings: &Settings) -> Result<Run> {
+        let config = &settings.table;
         let base = ctx.root.parent().map(Path::to_path_buf).unwrap_or_default();
         let display = |p: &Path| {
             let p = normalize(p);
@@ -177,14 +183,15 @@ impl Run {
             catalog_broken: false,
             hub: None,
             library: None,
-            diagrams: BTreeMap::new(),
-            diagrams_configured: false,
+            diagrams: None,
             repo_url: String::new(),
+            page_assets: settings.page_assets.clone(),
             files: BTreeMap::new(),
             diagnostics: Vec::new(),
             report: Report::default(),
+            cards: Cards::new(),
         };
-        if let Some(snippets) = config.snippets {
+        if let Some(snippets) = &config.snippets {
             let dir = ctx.root.join(snippets);
             let (library, diags) = Library::load(&dir).map_err(|e| {
                 anyhow::anyhow!("cannot read the snippets crate at {}: {e}", dir.display())
@@ -192,16 +199,16 @@ impl Run {
             run.diagnostics.extend(diags);
             run.report.snippet_items = library.len();
             run.library = Some(library);
-            let repo: Option<String> = ctx.config.get("output.html.git-repository-url")?;
-            run.repo_url = repo
+            run.repo_url = settings
+                .repository_url
+                .as_ref()
                 .map(|r| format!("{}/blob/main", r.trim_end_matches('/')))
                 .unwrap_or_default();
         }
-        if let Some(dir) = config.diagrams {
-            run.diagrams_configured = true;
+        if let Some(dir) = &config.diagrams {
             run.load_diagrams(&ctx.root.join(dir), &display);
         }
-        let Some(catalog_path) = config.catalog else {
+        let Some(catalog_path) = &config.catalog else {
             return Ok(run);
         };
 
@@ -231,7 +238,7 @@ impl Run {
             ));
             run.report.pieces = catalog.pieces.len();
             run.report.published = catalog.pieces.iter().filter(|p| p.is_published()).count();
-            let theme = theme_dir(ctx);
+            let theme = ctx.root.join(&settings.theme);
             let read = |name: &str| {
                 std::fs::read_to_string(theme.join(name)).map_err(|e| {
                     anyhow::anyhow!("cannot read template {}: {e}", theme.join(name).display())
@@ -255,6 +262,7 @@ impl Run {
     /// Compiles every `.dsd` file of the diagrams folder, so a broken diagram fails the
     /// build even before a chapter shows it.
     fn load_diagrams(&mut self, dir: &Path, display: &dyn Fn(&Path) -> String) {
+        let mut diagrams = Diagrams::default();
         let files = walkdir::WalkDir::new(dir)
             .sort_by_file_name()
             .into_iter()
@@ -271,12 +279,18 @@ impl Run {
             let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
             let compiled = diagram::compile(&file, &text);
             self.diagnostics.extend(compiled.diagnostics);
-            if let Some(d) = compiled.diagram {
-                self.diagrams.insert(id, d);
+            match compiled.diagram {
+                Some(d) => {
+                    diagrams.compiled.insert(id, d);
+                }
+                None => {
+                    diagrams.broken.insert(id);
+                }
             }
             self.report.diagrams += 1;
             self.files.insert(file, text);
         }
+        self.diagrams = Some(diagrams);
     }
 
     /// Reads, for rendering, the files diagnostics point at that no chapter brought in
@@ -322,85 +336,37 @@ impl Run {
             None => (None, 0),
         };
 
-        self.diagnostics.extend(snippet::lint_chapter(&file, &text));
-        self.report.code_blocks += directive::fences(&text)
-            .iter()
-            .filter(|f| f.info.split([',', ' ']).next() == Some("rust"))
-            .count();
-
-        let mut edits = Vec::new();
-        for (n, fence) in directive::fences(&text)
-            .into_iter()
-            .filter(|f| f.info.trim() == "diagram")
-            .enumerate()
-        {
-            let source = &text[fence.body.clone()];
-            let compiled = diagram::compile(&file, source);
-            self.diagnostics.extend(
-                compiled
-                    .diagnostics
-                    .into_iter()
-                    .map(|d| d.shifted(fence.body.start)),
-            );
-            if let Some(d) = compiled.diagram {
-                let id = format!(
-                    "{}-{}",
-                    path.trim_end_matches(".md").replace(['/', '.'], "-"),
-                    n + 1
-                );
-                edits.push((fence.span, figure::example(&d, &id, source)));
-                self.report.figures += 1;
-            }
-        }
-        let mut state = Stepping {
-            placed: None,
-            next: 1,
-            shown: BTreeSet::new(),
-            first_figure: None,
+        let sources = Sources {
+            catalog: self.catalog.as_ref().zip(self.hub.as_ref()),
+            catalog_broken: self.catalog_broken,
+            library: self.library.as_ref(),
+            repo_url: &self.repo_url,
+            diagrams: self.diagrams.as_ref(),
+            page_assets: &self.page_assets,
         };
-        for d in directive::find(&text)
-            .into_iter()
-            .filter(|d| d.span.start >= body_start)
-        {
-            match self.expand(&d, &path, &file, &mut state) {
-                Ok(html) => {
-                    self.report.directives += 1;
-                    self.report.snippets += usize::from(d.name == "snippet");
-                    edits.push((d.span, html));
-                }
-                Err(diag) => self.diagnostics.push(diag),
-            }
-        }
-        if let Some(placed) = state.placed.as_ref().filter(|p| !p.broken)
-            && state.next <= placed.count
-        {
-            let missing = if state.next == placed.count {
-                format!("stage {}", placed.count)
-            } else {
-                format!("stages {} to {}", state.next, placed.count)
-            };
-            self.diagnostics.push(
-                Diagnostic::error(
-                    &file,
-                    placed.span.clone(),
-                    format!("{missing} of `{}` explained nowhere", placed.id),
-                )
-                .with_hint(format!(
-                    "put `{{{{#stage {}}}}}` under the heading of the section that explains it",
-                    state.next
-                )),
-            );
-        }
-        let body = directive::splice(&text[body_start..], shift_edits(edits, body_start));
+        let expanded = expand::chapter(
+            &sources,
+            &expand::Chapter {
+                path: &path,
+                file: &file,
+                text: &text,
+                body_start,
+            },
+        );
+        self.diagnostics.extend(expanded.diagnostics);
+        let counts = expanded.counts;
+        self.report.directives += counts.directives;
+        self.report.snippets += counts.snippets;
+        self.report.code_blocks += counts.code_blocks;
+        self.report.figures += counts.figures;
+        let body = expanded.body;
         let meta = meta.map(|mut m| {
-            m.diagram = state
-                .placed
-                .as_ref()
-                .filter(|p| !p.broken)
-                .map(|p| p.id.clone())
-                .or(state.first_figure.clone());
+            m.diagram = expanded.card;
             m
         });
+        if let Some(id) = meta.as_ref().and_then(|m| m.diagram.clone()) {
+            self.draw_card(&id);
+        }
         chapter.content = match meta {
             Some(meta) => format!("{}\n\n{body}", meta_comment(&meta)),
             None => body,
@@ -408,302 +374,17 @@ impl Run {
         self.files.insert(file, text);
     }
 
-    fn expand(
-        &mut self,
-        d: &directive::Directive,
-        path: &str,
-        file: &str,
-        state: &mut Stepping,
-    ) -> Result<String, Diagnostic> {
-        if self.catalog_broken && matches!(d.name.as_str(), "hub" | "tags") {
-            return Ok(String::new());
+    /// Draws the social card of diagram `id` once: the last stage of the compiled diagram.
+    fn draw_card(&mut self, id: &str) {
+        if self.cards.contains_key(id) {
+            return;
         }
-        let need_catalog = || {
-            Diagnostic::error(
-                file,
-                d.span.clone(),
-                format!("`{{{{#{}}}}}` needs the catalogue", d.name),
-            )
-            .with_hint(format!(
-                "set `catalog = \"catalog.toml\"` in [preprocessor.{NAME}] of book.toml"
-            ))
+        let Some(diagram) = self.diagrams.as_ref().and_then(|d| d.compiled.get(id)) else {
+            return;
         };
-        match d.name.as_str() {
-            "hub" => {
-                if path.contains('/') {
-                    return Err(Diagnostic::error(
-                        file,
-                        d.span.clone(),
-                        "the hub must be on a page at the root of the book",
-                    )
-                    .with_hint("put `{{#hub}}` in book/src/index.md"));
-                }
-                let (Some(hub), Some(catalog)) = (&self.hub, &self.catalog) else {
-                    return Err(need_catalog());
-                };
-                hub.hub(catalog)
-                    .map_err(|e| Diagnostic::error(file, d.span.clone(), e))
-            }
-            "tags" => {
-                if path != "tags/index.md" {
-                    return Err(Diagnostic::error(
-                        file,
-                        d.span.clone(),
-                        "the tag list belongs on tags/index.md",
-                    )
-                    .with_hint("move `{{#tags}}` to book/src/tags/index.md"));
-                }
-                let (Some(hub), Some(catalog)) = (&self.hub, &self.catalog) else {
-                    return Err(need_catalog());
-                };
-                hub.tag_index(catalog)
-                    .map_err(|e| Diagnostic::error(file, d.span.clone(), e))
-            }
-            "diagram" => {
-                if !self.diagrams_configured {
-                    return Err(need_diagrams(file, d));
-                }
-                if let Some(placed) = &state.placed {
-                    return Err(Diagnostic::error(
-                        file,
-                        d.span.clone(),
-                        "a chapter places one staged diagram",
-                    )
-                    .with_hint(format!(
-                        "`{}` is placed above; show other diagrams with `{{{{#figure <id>}}}}`",
-                        placed.id
-                    )));
-                }
-                let id = d.args.as_str();
-                let Some(diagram) = self.diagrams.get(id) else {
-                    let ids = self.diagrams.keys().map(String::as_str);
-                    let hint = match closest(id, ids) {
-                        Some(near) => format!("did you mean `{near}`?"),
-                        None => {
-                            format!("add diagrams/{id}.dsd; the file name without .dsd is the id")
-                        }
-                    };
-                    // A diagram that exists but failed to compile has its own errors already;
-                    // its stage markers stay quiet too.
-                    if self
-                        .files
-                        .keys()
-                        .any(|f| f.ends_with(&format!("/{id}.dsd")))
-                    {
-                        state.placed = Some(Placed {
-                            id: id.to_owned(),
-                            count: 0,
-                            span: d.span.clone(),
-                            broken: true,
-                        });
-                        return Ok(String::new());
-                    }
-                    return Err(Diagnostic::error(
-                        file,
-                        d.args_span.clone(),
-                        format!("no diagram `{id}`"),
-                    )
-                    .with_hint(hint));
-                };
-                state.placed = Some(Placed {
-                    id: id.to_owned(),
-                    count: diagram.stages().len(),
-                    span: d.span.clone(),
-                    broken: false,
-                });
-                Ok(figure::stepper(diagram, id))
-            }
-            "stage" => {
-                let Some(placed) = &state.placed else {
-                    return Err(Diagnostic::error(
-                        file,
-                        d.span.clone(),
-                        "a stage marker before any diagram",
-                    )
-                    .with_hint("place the diagram first with `{{#diagram <id>}}`"));
-                };
-                if placed.broken {
-                    return Ok(String::new());
-                }
-                let Ok(n) = d.args.parse::<usize>() else {
-                    return Err(Diagnostic::error(
-                        file,
-                        d.args_span.clone(),
-                        format!("`{}` is not a stage number", d.args),
-                    )
-                    .with_hint("stages are numbered from 1, as in `{{#stage 2}}`"));
-                };
-                if n == 0 || n > placed.count {
-                    return Err(Diagnostic::error(
-                        file,
-                        d.args_span.clone(),
-                        format!("`{}` has no stage {n}", placed.id),
-                    )
-                    .with_hint(format!("its stages are 1 to {}", placed.count)));
-                }
-                if n != state.next {
-                    let hint = if n < state.next {
-                        format!(
-                            "stage {n} is already explained above; each stage is explained once"
-                        )
-                    } else {
-                        format!(
-                            "stages are explained in order: stage {} comes first",
-                            state.next
-                        )
-                    };
-                    return Err(Diagnostic::error(
-                        file,
-                        d.args_span.clone(),
-                        format!("stage {n} is out of order"),
-                    )
-                    .with_hint(hint));
-                }
-                state.next += 1;
-                let diagram = &self.diagrams[&placed.id];
-                self.report.figures += 1;
-                Ok(figure::stage_figure(diagram, &placed.id, n - 1))
-            }
-            "figure" => self.inline_figure(d, file, state),
-            "tool" => {
-                let id = d.args.as_str();
-                let Some(found) = tool::find(id) else {
-                    let hint = match closest(id, tool::ids()) {
-                        Some(near) => format!("did you mean `{near}`?"),
-                        None => format!(
-                            "the tools are {}",
-                            tool::ids()
-                                .map(|t| format!("`{t}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    };
-                    if id.is_empty() {
-                        return Err(Diagnostic::error(
-                            file,
-                            d.span.clone(),
-                            "`{{#tool}}` needs the id of a tool",
-                        )
-                        .with_hint(hint));
-                    }
-                    return Err(Diagnostic::error(
-                        file,
-                        d.args_span.clone(),
-                        format!("no tool `{id}`"),
-                    )
-                    .with_hint(hint));
-                };
-                Ok(tool::mount(found))
-            }
-            "snippet" => {
-                let Some(library) = &self.library else {
-                    return Err(Diagnostic::error(file, d.span.clone(), "`{{#snippet}}` needs the snippets crate")
-                        .with_hint(format!("set `snippets = \"<path to the crate's src>\"` in [preprocessor.{NAME}] of book.toml")));
-                };
-                library.expand(&d.args, &self.repo_url).map_err(|mut diag| {
-                    diag = diag.shifted(d.args_span.start);
-                    diag.file = file.to_owned();
-                    diag
-                })
-            }
-            other => {
-                let hint = match closest(other, DIRECTIVES) {
-                    Some(name) => format!("did you mean `{{{{#{name}}}}}`?"),
-                    None => format!(
-                        "the directives are {}",
-                        DIRECTIVES.map(|n| format!("`{{{{#{n}}}}}`")).join(", ")
-                    ),
-                };
-                Err(Diagnostic::error(
-                    file,
-                    d.span.clone(),
-                    format!("unknown directive `{{{{#{other}}}}}`"),
-                )
-                .with_hint(hint))
-            }
-        }
-    }
-
-    /// `{{#figure id}}` shows every stage of a diagram file in the text, in order;
-    /// `{{#figure id N}}` shows stage N alone. No stepper: this is how a chapter shows the
-    /// staged figures beside the one it places with `{{#diagram}}`, or instead of it.
-    fn inline_figure(
-        &mut self,
-        d: &directive::Directive,
-        file: &str,
-        state: &mut Stepping,
-    ) -> Result<String, Diagnostic> {
-        if !self.diagrams_configured {
-            return Err(need_diagrams(file, d));
-        }
-        let mut words = d.args.split_whitespace();
-        let id = words.next().unwrap_or("");
-        let stage_arg = words.next();
-        let usage =
-            "write `{{#figure <id>}}` for every stage, or `{{#figure <id> <stage>}}` for one";
-        if id.is_empty() || words.next().is_some() {
-            return Err(Diagnostic::error(
-                file,
-                d.span.clone(),
-                "`{{#figure}}` takes a diagram id and an optional stage number",
-            )
-            .with_hint(usage));
-        }
-        let id_start = d.args_span.start + (d.args.len() - d.args.trim_start().len());
-        let id_span = id_start..id_start + id.len();
-        let Some(diagram) = self.diagrams.get(id) else {
-            if self
-                .files
-                .keys()
-                .any(|f| f.ends_with(&format!("/{id}.dsd")))
-            {
-                // The diagram's own errors are reported already.
-                return Ok(String::new());
-            }
-            let hint = match closest(id, self.diagrams.keys().map(String::as_str)) {
-                Some(near) => format!("did you mean `{near}`?"),
-                None => format!("add diagrams/{id}.dsd; the file name without .dsd is the id"),
-            };
-            return Err(
-                Diagnostic::error(file, id_span, format!("no diagram `{id}`")).with_hint(hint),
-            );
-        };
-        let count = diagram.stages().len().max(1);
-        let stages = match stage_arg {
-            None => 1..=count,
-            Some(word) => {
-                let start = d.args_span.start + d.args.rfind(word).unwrap_or(0);
-                let span = start..start + word.len();
-                let Ok(n) = word.parse::<usize>() else {
-                    return Err(Diagnostic::error(
-                        file,
-                        span,
-                        format!("`{word}` is not a stage number"),
-                    )
-                    .with_hint(usage));
-                };
-                if n == 0 || n > count {
-                    return Err(
-                        Diagnostic::error(file, span, format!("`{id}` has no stage {n}"))
-                            .with_hint(format!("its stages are 1 to {count}")),
-                    );
-                }
-                n..=n
-            }
-        };
-        for n in stages.clone() {
-            if !state.shown.insert((id.to_owned(), n)) {
-                return Err(Diagnostic::error(
-                    file,
-                    d.span.clone(),
-                    format!("stage {n} of `{id}` is already shown above"),
-                )
-                .with_hint("a page shows each stage of a diagram once"));
-            }
-        }
-        self.report.figures += stages.clone().count();
-        state.first_figure.get_or_insert_with(|| id.to_owned());
-        Ok(figure::inline(diagram, id, stages))
+        let last = diagram.stages().len().saturating_sub(1);
+        self.cards
+            .insert(id.to_owned(), diagram.svg_stage(last, CARD_ID));
     }
 
     fn add_tag_pages(&mut self, book: &mut Book) {
@@ -759,34 +440,6 @@ impl Run {
         }
         self.report.tag_pages = added;
     }
-}
-
-fn shift_edits(
-    edits: Vec<(std::ops::Range<usize>, String)>,
-    by: usize,
-) -> Vec<(std::ops::Range<usize>, String)> {
-    edits
-        .into_iter()
-        .map(|(r, s)| (r.start - by..r.end - by, s))
-        .collect()
-}
-
-/// The diagram a chapter placed with `{{#diagram}}`, and how far its stages are explained;
-/// and the stages of other diagrams already shown inline with `{{#figure}}`.
-struct Stepping {
-    placed: Option<Placed>,
-    next: usize,
-    shown: BTreeSet<(String, usize)>,
-    /// The first diagram shown with `{{#figure}}`: the page's card when no stepper is placed.
-    first_figure: Option<String>,
-}
-
-struct Placed {
-    id: String,
-    count: usize,
-    span: std::ops::Range<usize>,
-    /// The diagram's file has errors of its own.
-    broken: bool,
 }
 
 /// The comment line that carries a page's metadata to [`super::render::DsHtml`].
@@ -848,22 +501,4 @@ pub fn markdown_files(src: &Path) -> BTreeSet<String> {
         })
         .filter(|p| p != "SUMMARY.md")
         .collect()
-}
-
-fn theme_dir(ctx: &PreprocessorContext) -> PathBuf {
-    let configured: Option<PathBuf> = ctx.config.get("output.html.theme").ok().flatten();
-    ctx.root
-        .join(configured.unwrap_or_else(|| PathBuf::from("theme")))
-}
-
-/// The error for a diagram directive in a book whose `book.toml` names no diagrams folder.
-fn need_diagrams(file: &str, d: &directive::Directive) -> Diagnostic {
-    Diagnostic::error(
-        file,
-        d.span.clone(),
-        format!("`{{{{#{}}}}}` needs the diagrams folder", d.name),
-    )
-    .with_hint(format!(
-        "set `diagrams = \"<path>\"` in [preprocessor.{NAME}] of book.toml"
-    ))
 }

@@ -8,16 +8,23 @@
 //! mdBook's templates see no per-page data beyond the title, so the comment is taken out of
 //! the chapter before rendering and the tags are written into the page afterwards, between
 //! the `dsbook:meta` markers of `theme/index.hbs`.
+//!
+//! The social card of a page is the SVG the preprocessor drew from the diagram it compiled
+//! ([`super::preprocess::SharedCards`]), rasterised here; nothing is compiled twice. A tool's
+//! files are listed in `additional-css` and `additional-js` of `book.toml`, so a stock
+//! `mdbook build` loads them on every page; this renderer takes them out of those lists and
+//! links them only into the pages that mount the tool.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use mdbook_html::HtmlHandlebars;
 use mdbook_preprocessor::book::BookItem;
 use mdbook_renderer::{RenderContext, Renderer};
 
-use super::preprocess::META_PREFIX;
+use super::config::{ADDITIONAL_CSS, ADDITIONAL_JS, Settings};
+use super::preprocess::{META_PREFIX, SharedCards};
 use crate::frontmatter::PageMeta;
 use crate::html::escape;
 use crate::tool;
@@ -29,12 +36,23 @@ const META_END: &str = "<!-- /dsbook:meta -->";
 #[derive(Default)]
 pub struct DsHtml {
     inner: HtmlHandlebars,
+    cards: SharedCards,
 }
 
 impl DsHtml {
-    /// A renderer wrapping mdBook's HTML renderer.
+    /// A renderer wrapping mdBook's HTML renderer, with no social cards: a page whose
+    /// metadata names a card diagram fails to render.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A renderer that takes each page's social card from the preprocessor's run
+    /// ([`super::preprocess::DsPreprocessor::cards_handle`]).
+    pub fn with_cards(cards: SharedCards) -> Self {
+        Self {
+            inner: HtmlHandlebars::default(),
+            cards,
+        }
     }
 }
 
@@ -55,30 +73,42 @@ impl Renderer for DsHtml {
                 chapter.content = rest;
             }
         });
-        let mut inner_ctx =
-            RenderContext::new(&ctx.root, book, ctx.config.clone(), &ctx.destination);
+        let settings = Settings::read(&ctx.config)?;
+        // A tool's files go only into the pages that mount it (`link_tools`), not every page.
+        let mut config = ctx.config.clone();
+        let tool_files: Vec<String> = tool::TOOLS
+            .iter()
+            .flat_map(|t| t.styles.iter().chain(t.scripts))
+            .map(|file| settings.page_assets.tool_file(file))
+            .collect();
+        for (key, listed) in [
+            (ADDITIONAL_CSS, &settings.page_assets.css),
+            (ADDITIONAL_JS, &settings.page_assets.js),
+        ] {
+            let kept: Vec<&String> = listed.iter().filter(|f| !tool_files.contains(f)).collect();
+            config.set(key, kept)?;
+        }
+        let mut inner_ctx = RenderContext::new(&ctx.root, book, config, &ctx.destination);
         inner_ctx.chapter_titles = ctx.chapter_titles.clone();
         self.inner.render(&inner_ctx)?;
 
-        let diagrams_dir: Option<std::path::PathBuf> = ctx
-            .config
-            .get("preprocessor.dsbook.diagrams")
-            .ok()
-            .flatten();
-        let site_url: Option<String> = ctx.config.get("output.html.site-url").ok().flatten();
         let toc = ctx.destination.join("toc.html");
         if toc.exists() {
             patch(&toc, valid_toc)?;
         }
-        link_tools(ctx)?;
+        link_tools(ctx, &ctx.root.join(&settings.theme))?;
+        let cards = self.cards.lock().map(|c| c.clone()).unwrap_or_default();
         for (page, meta) in &metas {
-            let image = match (&meta.diagram, &diagrams_dir) {
-                (Some(id), Some(dir)) => {
-                    Some(write_card(&ctx.root.join(dir), id, &ctx.destination)?)
+            let image = match &meta.diagram {
+                Some(id) => {
+                    let svg = cards.get(id).with_context(|| {
+                        format!("no social card for the diagram `{id}`: the dsbook preprocessor did not run in this build")
+                    })?;
+                    Some(write_card(svg, id, &ctx.destination)?)
                 }
-                _ => None,
+                None => None,
             };
-            let image_url = image.map(|rel| match &site_url {
+            let image_url = image.map(|rel| match &settings.site_url {
                 Some(site) if site.starts_with("http") => {
                     format!("{}/{rel}", site.trim_end_matches('/'))
                 }
@@ -94,7 +124,7 @@ impl Renderer for DsHtml {
 
 /// Links each tool's stylesheet and scripts into every page that mounts it (print.html
 /// included), and copies those files from the theme's `tools/` folder into the book.
-fn link_tools(ctx: &RenderContext) -> Result<()> {
+fn link_tools(ctx: &RenderContext, theme: &Path) -> Result<()> {
     let dest = &ctx.destination;
     let mut used = std::collections::BTreeSet::new();
     let pages = walkdir::WalkDir::new(dest)
@@ -120,13 +150,7 @@ fn link_tools(ctx: &RenderContext) -> Result<()> {
         .with_context(|| format!("cannot write {}", entry.path().display()))?;
         used.extend(tools.iter().map(|t| t.id));
     }
-    let theme: std::path::PathBuf = ctx
-        .config
-        .get("output.html.theme")
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| "theme".into());
-    let from = ctx.root.join(theme).join("tools");
+    let from: PathBuf = theme.join(tool::FOLDER);
     let to = dest.join(tool::ASSET_DIR);
     for id in used {
         let Some(found) = tool::find(id) else {
@@ -148,17 +172,9 @@ fn link_tools(ctx: &RenderContext) -> Result<()> {
 /// Size of social-card images, the one link previews expect.
 const CARD: (u32, u32) = (1200, 630);
 
-/// Draws the last stage of diagram `id` as `cards/<id>.png` under `dest`; returns that path.
-fn write_card(diagrams: &Path, id: &str, dest: &Path) -> Result<String> {
-    let file = diagrams.join(format!("{id}.dsd"));
-    let text = std::fs::read_to_string(&file)
-        .with_context(|| format!("cannot read {}", file.display()))?;
-    let diagram = crate::diagram::compile(id, &text)
-        .diagram
-        .with_context(|| format!("diagram `{id}` does not compile"))?;
-    let last = diagram.stages().len().saturating_sub(1);
-    let png = crate::diagram::raster::card(&diagram.svg_stage(last, "ds-card"), CARD.0, CARD.1)
-        .map_err(anyhow::Error::msg)?;
+/// Rasterises the card SVG of diagram `id` as `cards/<id>.png` under `dest`; returns that path.
+fn write_card(svg: &str, id: &str, dest: &Path) -> Result<String> {
+    let png = crate::diagram::raster::card(svg, CARD.0, CARD.1).map_err(anyhow::Error::msg)?;
     let rel = format!("cards/{id}.png");
     std::fs::create_dir_all(dest.join("cards"))?;
     std::fs::write(dest.join(&rel), png)?;

@@ -1,8 +1,9 @@
 //! Checks on a chapter's own code blocks, which are compiled as doctests.
 //!
-//! In: a chapter's path and Markdown text, parsed with mdBook's own pulldown-cmark options
-//! so that the blocks found are the blocks mdBook renders.
-//! Out: [`lint_chapter`]'s diagnostics (byte spans in the text).
+//! In: a chapter's path and Markdown text, and its code blocks as the chapter's one scan
+//! found them ([`crate::directive::scan`], with mdBook's own Markdown options), so the blocks
+//! linted are the blocks mdBook renders and the blocks the build counts as Rust.
+//! Out: [`lint_blocks`]'s diagnostics (byte spans in the text).
 //!
 //! Why these lints: every Rust block of a chapter is compiled as a doctest, with the chapter
 //! included raw. rustdoc compiles a block with no language tag (and an indented block) as
@@ -11,30 +12,24 @@
 
 use std::ops::Range;
 
-use mdbook_markdown::pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
-use mdbook_markdown::{MarkdownOptions, new_cmark_parser};
-
 use crate::diagnostic::Diagnostic;
+use crate::directive::{self, CodeBlock, is_ignore};
 
 /// How a block states why it is ignored: its first line (a hidden `# ` line counts too).
 pub const IGNORE_REASON: &str = "// ignore:";
 
-/// A code block as mdBook sees it.
-struct Block {
-    /// The info string, `None` for an indented block.
-    info: Option<String>,
-    /// Bytes of the whole block, fences included.
-    span: Range<usize>,
-    /// Bytes of each content line (pulldown-cmark's text events).
-    content: Vec<Range<usize>>,
+/// Scans `text` and lints its code blocks: [`lint_blocks`] for a chapter not scanned yet.
+pub fn lint_chapter(file: &str, text: &str) -> Vec<Diagnostic> {
+    lint_blocks(file, text, &directive::scan(file, text).blocks)
 }
 
 /// Lints on a chapter's own code fences: `ignore` without a stated reason, `{{#include …}}`
 /// (or any `{{#…}}`) inside a rust fence, a fence with no info string, an indented code
-/// block. Spans are byte ranges in `text`; `file` is the chapter path. Pure.
-pub fn lint_chapter(file: &str, text: &str) -> Vec<Diagnostic> {
+/// block. `blocks` are the code blocks of `text`; spans are byte ranges in `text`; `file` is
+/// the chapter path. Pure.
+pub fn lint_blocks(file: &str, text: &str, blocks: &[CodeBlock]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for block in code_blocks(text) {
+    for block in blocks {
         let opening = first_line(text, block.span.clone());
         // pulldown-cmark starts a fence's span at its marker, even inside a quote or a list.
         let Some(info) = block.info.as_deref() else {
@@ -53,12 +48,12 @@ pub fn lint_chapter(file: &str, text: &str) -> Vec<Diagnostic> {
             );
             continue;
         }
-        if !is_rust(info) {
+        if !block.is_rust() {
             continue;
         }
         // The info string's position in the text, to point at one of its words.
         let info_start = opening.start + text[opening.clone()].find(info).unwrap_or(0);
-        if let Some(word) = words(info).find(|w| is_ignore(w)) {
+        if let Some(word) = block.words().find(|w| is_ignore(w)) {
             let first = block
                 .content
                 .iter()
@@ -96,63 +91,12 @@ pub fn lint_chapter(file: &str, text: &str) -> Vec<Diagnostic> {
     out
 }
 
-fn code_blocks(text: &str) -> Vec<Block> {
-    let mut blocks: Vec<Block> = Vec::new();
-    let mut open = false;
-    for (event, range) in new_cmark_parser(text, &MarkdownOptions::default()).into_offset_iter() {
-        match event {
-            Event::Start(Tag::CodeBlock(kind)) => {
-                let info = match kind {
-                    CodeBlockKind::Fenced(info) => Some(info.trim().to_string()),
-                    CodeBlockKind::Indented => None,
-                };
-                blocks.push(Block {
-                    info,
-                    span: range,
-                    content: Vec::new(),
-                });
-                open = true;
-            }
-            Event::End(TagEnd::CodeBlock) => open = false,
-            Event::Text(_) if open => {
-                if let Some(block) = blocks.last_mut() {
-                    block.content.push(range);
-                }
-            }
-            _ => {}
-        }
-    }
-    blocks
-}
-
 /// The first line of `span`, without its line break.
 fn first_line(text: &str, span: Range<usize>) -> Range<usize> {
     let end = text[span.clone()]
         .find('\n')
         .map_or(span.end, |i| span.start + i);
     span.start..end
-}
-
-fn words(info: &str) -> impl Iterator<Item = &str> {
-    info.split([',', ' ', '\t']).filter(|w| !w.is_empty())
-}
-
-/// Whether rustdoc compiles a block with this info string: it says `rust`, or it carries a
-/// doctest attribute (rustdoc treats `ignore`, `no_run` and the like as Rust).
-fn is_rust(info: &str) -> bool {
-    words(info).any(|w| {
-        w == "rust"
-            || is_ignore(w)
-            || w.starts_with("edition")
-            || matches!(
-                w,
-                "should_panic" | "no_run" | "compile_fail" | "test_harness" | "standalone_crate"
-            )
-    })
-}
-
-fn is_ignore(word: &str) -> bool {
-    word == "ignore" || word.starts_with("ignore-")
 }
 
 /// Whether a block's first line states why it is ignored: `// ignore: <reason>`, or the
@@ -177,17 +121,6 @@ mod tests {
             lint_chapter("l.md", &listed.replace("// ignore: needs a network", "x")).len(),
             1
         );
-    }
-
-    #[test]
-    fn rust_blocks_are_recognised_as_rustdoc_does() {
-        assert!(
-            is_rust("rust")
-                && is_rust("rust,ignore")
-                && is_rust("no_run")
-                && is_rust("edition2021")
-        );
-        assert!(!is_rust("text") && !is_rust("console") && !is_rust("toml"));
     }
 
     #[test]

@@ -28,7 +28,7 @@
 //! tested in the snippets crate itself.
 //!
 //! Modules: [`index`] finds the nameable items of one file with syn; [`args`] parses a
-//! directive's arguments; [`lint`] checks chapter fences and finds directives in a chapter.
+//! directive's arguments; [`lint`] checks chapter fences.
 
 pub mod args;
 pub mod index;
@@ -188,42 +188,37 @@ impl Library {
     /// On failure, the Diagnostic's span is relative to `args` and its `file` is left empty;
     /// the caller shifts it ([`Diagnostic::shifted`]) and fills in the chapter's path.
     pub fn expand(&self, args: &str, repo_url: &str) -> Result<String, Diagnostic> {
-        let request = args::parse(args)?;
-        let excerpt = self.resolve(&request)?;
+        self.expand_request(&args::parse(args)?, repo_url)
+    }
+
+    /// Expands a parsed request. A failure's span is where the request's target is written
+    /// ([`Request::target_span`]), and its `file` is left empty.
+    pub fn expand_request(&self, request: &Request, repo_url: &str) -> Result<String, Diagnostic> {
+        let excerpt = self.resolve(request)?;
         Ok(render(&excerpt, request.context, repo_url))
     }
 
-    /// Expands every `{{#snippet}}` directive of a chapter (found by [`crate::directive::find`]).
-    /// A directive that fails stays as written, and its diagnostic is located in `file`.
-    /// Pure; the chapter's own fences are checked separately by [`lint_chapter`].
+    /// Expands every `{{#snippet}}` directive of a chapter, through [`crate::expand::snippet`]
+    /// as the book does, leaving every other directive as written. A directive that fails
+    /// stays as written, and its diagnostic is located in `file`. Pure; the chapter's own
+    /// fences are checked separately by [`lint_chapter`].
     pub fn expand_chapter(
         &self,
         file: &str,
         text: &str,
         repo_url: &str,
     ) -> (String, Vec<Diagnostic>) {
-        let mut out = String::with_capacity(text.len());
+        let mut edits = Vec::new();
         let mut diagnostics = Vec::new();
-        let mut copied = 0;
-        for directive in crate::directive::find(text)
-            .into_iter()
-            .filter(|d| d.name == "snippet")
-        {
-            match self.expand(&directive.args, repo_url) {
-                Ok(markdown) => {
-                    out.push_str(&text[copied..directive.span.start]);
-                    out.push_str(&markdown);
-                    copied = directive.span.end;
-                }
-                Err(mut diagnostic) => {
-                    diagnostic = diagnostic.shifted(directive.args_span.start);
-                    diagnostic.file = file.to_string();
-                    diagnostics.push(diagnostic);
-                }
+        let scan = crate::directive::scan(file, text);
+        for found in &scan.directives {
+            match crate::expand::snippet(self, found, file, repo_url) {
+                Some(Ok(markdown)) => edits.push((found.span.clone(), markdown)),
+                Some(Err(diagnostic)) => diagnostics.push(diagnostic),
+                None => {}
             }
         }
-        out.push_str(&text[copied..]);
-        (out, diagnostics)
+        (crate::directive::splice(text, edits), diagnostics)
     }
 
     fn resolve(&self, request: &Request) -> Result<Excerpt<'_>, Diagnostic> {
