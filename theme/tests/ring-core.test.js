@@ -70,6 +70,12 @@ test('the core matches every shared vector written by the Rust reference', (t) =
         assert.deepEqual(moved, change.moved_keys);
         checked += 1 + moved.length;
     }
+    for (const ring of VECTORS.ownership) {
+        const nodes = nodesOf(ring.nodes);
+        const owned = core.ownership(nodes, core.buildTokens(nodes, ring.vnodes));
+        assert.deepEqual(owned.map((l, i) => [nodes[i].name, l]), ring.owned, `ownership of ${JSON.stringify(ring.nodes)} × ${ring.vnodes}`);
+        checked += owned.length;
+    }
     assert.equal(checked, VECTORS.checks, 'every vector in the file was checked');
     t.diagnostic(`${checked} shared vectors checked against the Rust reference`);
 });
@@ -85,6 +91,7 @@ test('the tool page states the vector counts that are in the file', () => {
         `${n(keys)} keys on ${['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight'][VECTORS.rings.length]} different rings`,
         `move in ${['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'][VECTORS.changes.length]} joins`,
         `${n(VECTORS.checks)} checks in all`,
+        `owns on the ${n(VECTORS.ownership.length)} rings the spread chart averages`,
     ]) {
         assert.ok(page.includes(phrase), `book/src/tools/ring-explorer.md should say "${phrase}"`);
     }
@@ -237,4 +244,86 @@ test('loads add up, and the statistics are those of the loads', () => {
     assert.equal(s.max, Math.max(...s.loads));
     const sd = Math.sqrt(s.loads.reduce((acc, l) => acc + (l - s.mean) ** 2, 0) / 5);
     assert.ok(Math.abs(s.sd - sd) < 1e-9);
+});
+
+test('the spread chart averages exactly the rings in the shared vectors', () => {
+    // Every point of the chart for 4 and for 8 nodes, recomputed here from the Rust reference's
+    // integer lengths: the chart cannot drift from the reference without this failing.
+    for (const n of [4, 8]) {
+        const names = core.NAMES.slice(0, n);
+        const curve = core.spreadCurve(names);
+        assert.deepEqual(curve.map((p) => p.vnodes), core.SPREAD_STEPS);
+        for (const point of curve) {
+            const rings = VECTORS.ownership.filter((r) => r.vnodes === point.vnodes && r.nodes.length === n);
+            assert.equal(rings.length, core.SPREAD_TRIALS, `${n} nodes × ${point.vnodes}: trials in the vectors`);
+            const stats = rings.map((r) => {
+                const lengths = r.owned.map(([, l]) => l);
+                assert.equal(lengths.reduce((a, b) => a + b, 0), 2 ** 32);
+                const mean = 2 ** 32 / n;
+                const sd = Math.sqrt(lengths.reduce((a, l) => a + (l - mean) ** 2, 0) / n);
+                return { max: Math.max(...lengths) / mean, min: Math.min(...lengths) / mean, cov: sd / mean };
+            });
+            const avg = (f) => stats.reduce((a, s) => a + f(s), 0) / stats.length;
+            const close = (a, b, what) => assert.ok(Math.abs(a - b) < 1e-12, `${n} nodes × ${point.vnodes}: ${what} ${a} vs ${b}`);
+            close(point.mean.maxOverMean, avg((s) => s.max), 'mean max/mean');
+            close(point.mean.minOverMean, avg((s) => s.min), 'mean min/mean');
+            close(point.mean.cov, avg((s) => s.cov), 'mean sd/mean');
+            close(point.ring.maxOverMean, stats[0].max, 'the ring on screen');
+            assert.deepEqual(rings[0].nodes.map(([name]) => name), names, 'trial 0 is the ring on screen');
+        }
+    }
+});
+
+test('the spread falls as virtual nodes grow, as the Beta model of a node\'s share predicts', () => {
+    // With v tokens for each of n nodes at uniform positions, a node's share is Beta(v, (n-1)v):
+    // standard deviation sqrt((n-1)/(nv+1)) of the mean. One ring's standard deviation over
+    // only n nodes is itself noisy (about 1/sqrt(2(n-1)) of its value), so the average of 16
+    // lands within about a third of the model: close enough to catch a wrong law (1/v, or no
+    // fall at all), not so close that the hash's particular rings fail it.
+    for (const n of [3, 5, 8]) {
+        const curve = core.spreadCurve(core.NAMES.slice(0, n));
+        for (let i = 0; i < curve.length; i++) {
+            const p = curve[i];
+            const model = core.shareSd(n, p.vnodes);
+            assert.ok(p.mean.cov < model * 1.35 && p.mean.cov > model * 0.65, `${n} × ${p.vnodes}: sd ${p.mean.cov} vs model ${model}`);
+            assert.ok(p.mean.maxOverMean > 1 && p.mean.minOverMean < 1);
+            // Four times the tokens halve the spread, far more than the noise of 16 rings.
+            if (i > 1) {
+                assert.ok(p.mean.cov < curve[i - 2].mean.cov, `${n} nodes: sd rises from ${curve[i - 2].vnodes} to ${p.vnodes}`);
+            }
+        }
+        assert.ok(curve[curve.length - 1].mean.maxOverMean < 1.15, `${n} nodes × 256: fullest ${curve[curve.length - 1].mean.maxOverMean}`);
+    }
+});
+
+test('a join moves exactly the newcomer\'s share of the keys, which only averages 1/(n+1)', () => {
+    // The page's "Things to try" quotes these joins (2 to 8 nodes at 10 virtual nodes each,
+    // 2,000 keys); every percentage it prints must be the one the core computes.
+    const page = fs.readFileSync(path.join(__dirname, '..', '..', 'book', 'src', 'tools', 'ring-explorer.md'), 'utf8')
+        .replace(/\s+/g, ' ');
+    let state = core.create({ vnodes: 10, keys: 2000, nodes: ['node-a', 'node-b'] });
+    const moved = [];
+    const ideal = [];
+    for (let n = 3; n <= 8; n++) {
+        state = core.apply(state, { type: 'add' });
+        const share = state.shares[n - 1];
+        const fraction = state.change.moved / state.change.total;
+        // The keys that move are the ones in the newcomer's arcs: its share, give or take sampling.
+        assert.ok(Math.abs(fraction - share) < 0.02, `${n - 1} → ${n}: moved ${fraction}, share ${share}`);
+        moved.push(core.format.pct(fraction));
+        ideal.push(core.format.pct(1 / n));
+    }
+    const list = (xs) => xs.slice(0, -1).join(', ') + ' and ' + xs[xs.length - 1];
+    assert.ok(page.includes(`move ${list(moved)} of the keys`), `the page should say "move ${list(moved)} of the keys"`);
+    assert.ok(page.includes(`ideals of ${list(ideal)}`), `the page should say "ideals of ${list(ideal)}"`);
+    // The same joins at 200 virtual nodes, which the page also quotes.
+    let wide = core.create({ vnodes: 200, keys: 2000, nodes: ['node-a', 'node-b'] });
+    const closer = [];
+    for (let n = 3; n <= 8; n++) {
+        wide = core.apply(wide, { type: 'add' });
+        closer.push(core.format.pct(wide.change.moved / wide.change.total));
+    }
+    assert.ok(page.includes(`200 virtual nodes the same joins move ${list(closer)} of the keys`), `the page should say "200 virtual nodes the same joins move ${list(closer)} of the keys"`);
+    const sd = core.shareSd(8, 10);
+    assert.ok(page.includes(`${core.format.pct(sd)} of its mean`), `the page should give the 8-node, 10-token spread as ${core.format.pct(sd)}`);
 });

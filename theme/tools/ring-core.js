@@ -23,6 +23,10 @@
     var LIMITS = { vnodes: [1, 256], replicas: [1, 5], keys: [100, 100000], weight: [1, 4] };
     // The values the explorer's virtual-node slider offers.
     var VNODE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200];
+    // The spread chart's virtual-node counts, and how many rings each of its points averages
+    // (the Rust reference writes the ownership of the same rings into the shared vectors).
+    var SPREAD_STEPS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+    var SPREAD_TRIALS = 16;
 
     // FNV-1a 32 over the UTF-8 bytes, then MurmurHash3's fmix32 finaliser.
     function hash32(text) {
@@ -179,6 +183,74 @@
             share[index[tokens[t].node]] += (tokens[t].pos - prev) / 4294967296;
         }
         return share;
+    }
+
+    // How much of the ring each node owns, as whole hash positions (integers up to 2^32, exact
+    // in a double): the arcs ending at its tokens. Matches Ring::ownership in the Rust reference.
+    function ownership(nodes, tokens) {
+        var owned = nodes.map(function () { return 0; });
+        var index = {};
+        nodes.forEach(function (n, i) { index[n.name] = i; });
+        for (var t = 0; t < tokens.length; t++) {
+            var prev = t === 0 ? tokens[tokens.length - 1].pos - 4294967296 : tokens[t - 1].pos;
+            owned[index[tokens[t].node]] += tokens[t].pos - prev;
+        }
+        return owned;
+    }
+
+    // Spread of a list of owned lengths (or loads): the fullest over the mean, the emptiest
+    // over the mean, and the standard deviation over the mean.
+    function spreadOf(values) {
+        var n = values.length;
+        var mean = values.reduce(function (a, b) { return a + b; }, 0) / n;
+        var variance = values.reduce(function (a, v) { return a + (v - mean) * (v - mean); }, 0) / n;
+        return {
+            maxOverMean: Math.max.apply(null, values) / mean,
+            minOverMean: Math.min.apply(null, values) / mean,
+            cov: Math.sqrt(variance) / mean,
+        };
+    }
+
+    // The standard deviation of one node's share over its mean, for n equal nodes with v tokens
+    // each at uniform random positions: the share is Beta(v, (n - 1)v), so sqrt((n - 1)/(nv + 1)).
+    function shareSd(n, v) {
+        return Math.sqrt((n - 1) / (n * v + 1));
+    }
+
+    // The trial rings a point of the spread chart averages: trial 0 is the nodes' own names,
+    // trial t > 0 appends "@t" to every name, which moves every token elsewhere.
+    function trialNodes(names, trial) {
+        return names.map(function (name) { return { name: trial === 0 ? name : name + '@' + trial, weight: 1 }; });
+    }
+
+    // Spread of ownership against virtual nodes per node, for equal nodes with these names:
+    // for each count in SPREAD_STEPS, the ring with the nodes' own names (what the explorer
+    // draws), and the mean over SPREAD_TRIALS rings whose tokens sit elsewhere (what to
+    // expect from any ring of that size).
+    function spreadCurve(names) {
+        return SPREAD_STEPS.map(function (vnodes) {
+            var sum = { maxOverMean: 0, minOverMean: 0, cov: 0 };
+            var first = null;
+            for (var t = 0; t < SPREAD_TRIALS; t++) {
+                var nodes = trialNodes(names, t);
+                var s = spreadOf(ownership(nodes, buildTokens(nodes, vnodes)));
+                if (t === 0) {
+                    first = s;
+                }
+                sum.maxOverMean += s.maxOverMean;
+                sum.minOverMean += s.minOverMean;
+                sum.cov += s.cov;
+            }
+            return {
+                vnodes: vnodes,
+                ring: first,
+                mean: {
+                    maxOverMean: sum.maxOverMean / SPREAD_TRIALS,
+                    minOverMean: sum.minOverMean / SPREAD_TRIALS,
+                    cov: sum.cov / SPREAD_TRIALS,
+                },
+            };
+        });
     }
 
     function stats(config, lists) {
@@ -674,7 +746,14 @@
         LIMITS: LIMITS,
         VNODE_STEPS: VNODE_STEPS,
         NAMES: NAMES,
+        SPREAD_STEPS: SPREAD_STEPS,
+        SPREAD_TRIALS: SPREAD_TRIALS,
         hash32: hash32,
+        ownership: ownership,
+        spreadOf: spreadOf,
+        trialNodes: trialNodes,
+        spreadCurve: spreadCurve,
+        shareSd: shareSd,
         buildTokens: buildTokens,
         preferenceList: preferenceList,
         keyName: keyName,

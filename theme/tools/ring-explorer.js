@@ -20,6 +20,8 @@
     var DWELL = [3500, 6500, 4500]; // ms on each step while playing (then the last value)
     var DENSE = 2000; // above this many keys, keys are drawn as a density band
     var ANNOUNCE_GAP = 1500; // at most one screen-reader announcement per 1.5 s
+    var CW = 360; // the spread chart's view box, 360 × 210
+    var CH = 210;
 
     function el(tag, attrs, text) {
         var node = document.createElement(tag);
@@ -144,6 +146,7 @@
         side.appendChild(this.addButton);
         this.errorText = el('p', { class: 'ds-ring-error', role: 'alert' });
         side.appendChild(this.errorText);
+        this.buildSpread(side);
         main.appendChild(side);
         m.appendChild(main);
 
@@ -201,6 +204,13 @@
         this.keys.addEventListener('change', function () { self.act({ type: 'keys', value: Number(self.keys.value) }); });
         this.hot.addEventListener('change', function () { self.act({ type: 'hot', value: Number(self.hot.value) }); });
         this.list.addEventListener('click', function (e) {
+            var pick = e.target.closest('button[data-pick]');
+            if (pick) {
+                var picked = pick.getAttribute('data-node');
+                self.selected = self.selected === picked ? null : picked;
+                self.render();
+                return;
+            }
             var b = e.target.closest('button[data-node]');
             if (b) {
                 self.act({ type: 'remove', name: b.getAttribute('data-node') });
@@ -307,7 +317,8 @@
         var copies = s.config.replicas > 1 ? '. ' + fmt.int(ch.copies) + ' new replica copies' : '';
         switch (a.type) {
         case 'add':
-            return 'Node ' + fmt.label(s.config.nodes[s.config.nodes.length - 1].name) + ' joins: ' + moved + ideal + copies + '.';
+            return 'Node ' + fmt.label(s.config.nodes[s.config.nodes.length - 1].name) + ' joins: ' + moved + ideal +
+                (s.config.placement === 'ring' ? '; its tokens cover ' + fmt.pct(s.shares[s.shares.length - 1]) + ' of the ring' : '') + copies + '.';
         case 'remove':
             return who + ' leaves: ' + moved + ideal + (ch.moved ? ', to ' + fmt.spread(ch.movedTo) : '') + copies + '.';
         case 'weight':
@@ -422,6 +433,7 @@
         this.renderControls();
         this.renderList();
         this.renderRing();
+        this.renderSpread();
     };
 
     Explorer.prototype.renderList = function () {
@@ -432,14 +444,18 @@
         // The list is rebuilt on every change; keep the keyboard focus on the same control.
         var focus = document.activeElement;
         var keep = focus && this.list.contains(focus)
-            ? { node: focus.getAttribute('data-node'), tag: focus.tagName.toLowerCase() }
+            ? { node: focus.getAttribute('data-node'), tag: focus.tagName.toLowerCase() + (focus.hasAttribute('data-pick') ? '[data-pick]' : focus.tagName === 'BUTTON' ? ':not([data-pick])' : '') }
             : null;
         this.list.textContent = '';
         var top = Math.max(st.max, 1);
         s.config.nodes.forEach(function (node, i) {
             var li = el('li', { class: 'ds-ring-node' + (self.selected === node.name ? ' ds-ring-picked' : '') });
             var name = el('span', { class: 'ds-ring-name' });
-            name.appendChild(el('span', { class: 'ds-ring-swatch ' + colour(node.name), 'aria-hidden': 'true' }, fmt.label(node.name)));
+            // The swatch picks the node out on the ring, as a click on one of its arcs does.
+            name.appendChild(el('button', {
+                type: 'button', class: 'ds-ring-swatch ' + colour(node.name), 'data-node': node.name, 'data-pick': 'true',
+                'aria-pressed': self.selected === node.name ? 'true' : 'false', 'aria-label': 'Pick out ' + node.name + ' on the ring',
+            }, fmt.label(node.name)));
             name.appendChild(document.createTextNode(' ' + node.name));
             li.appendChild(name);
             var bar = el('span', { class: 'ds-ring-bar-track', 'aria-hidden': 'true' });
@@ -486,12 +502,16 @@
         var s = this.state;
         var parts = [];
         var sel = this.selected;
-        var dim = function (name) { return sel && sel !== name ? ' ds-ring-dim' : ''; };
+        var dim = function (name) { return sel ? (sel !== name ? ' ds-ring-dim' : ' ds-ring-lit') : ''; };
         parts.push('<circle class="ds-ring-track" cx="200" cy="200" r="' + R + '"/>');
+        // Thin rims along both edges of the band, so pale arcs (yellow on white) keep a border;
+        // drawn first, so a picked node's wider arcs cover them.
+        parts.push('<circle class="ds-ring-edge" cx="200" cy="200" r="' + (R + 9.5) + '"/><circle class="ds-ring-edge" cx="200" cy="200" r="' + (R - 9.5) + '"/>');
         var tokens = s.tokens;
         if (s.config.placement === 'ring' && tokens.length) {
             // One path per run of consecutive arcs with the same owner.
             var start = 0;
+            var runs = [];
             for (var i = 0; i < tokens.length; i++) {
                 var last = i === tokens.length - 1;
                 if (last || tokens[i + 1].node !== tokens[i].node) {
@@ -501,21 +521,27 @@
                     if (start === 0 && last) {
                         a1 = a0 + TAU;
                     }
+                    if (sel === tokens[i].node) {
+                        // A casing in the text colour under a picked node's arcs, so even its
+                        // thinnest arcs stand out from the grey ones in every theme.
+                        parts.push('<path class="ds-ring-casing" d="' + arc(a0, a1, R) + '"/>');
+                    }
                     parts.push('<path class="ds-ring-arc ' + colour(tokens[i].node) + dim(tokens[i].node) + '" data-node="' + tokens[i].node +
                         '" d="' + arc(a0, a1, R) + '"/>');
+                    runs.push({ node: tokens[i].node, a0: a0, a1: a1 });
                     start = i + 1;
                 }
             }
-            var labels = tokens.length <= 16;
-            (tokens.length <= 200 ? tokens : []).forEach(function (t) {
+            // Token ticks while they stay apart (about 2 px each at 400 tokens); beyond that the
+            // band's colour changes mark them.
+            (tokens.length <= 400 ? tokens : []).forEach(function (t) {
                 var a = angle(t.pos);
-                parts.push('<path class="ds-ring-token ' + colour(t.node) + dim(t.node) + '" d="M' + point(a, R + 10) + 'L' + point(a, R + 18) + '"/>');
-                if (labels) {
-                    var p = point(a, R + 30).split(' ');
-                    parts.push('<text class="ds-ring-label" x="' + p[0] + '" y="' + p[1] + '">' + fmt.label(t.node) + '</text>');
-                }
+                parts.push('<path class="ds-ring-token ' + colour(t.node) + dim(t.node) + (tokens.length > 100 ? ' ds-ring-token-thin' : '') +
+                    '" d="M' + point(a, R + 10) + 'L' + point(a, R + 18) + '"/>');
             });
+            parts.push(this.runLabels(runs));
         }
+
         parts.push(this.keyMarks(s));
         if (s.config.hot && s.config.keys) {
             var hp = point(angle(s.hashes[0]), R - 20).split(' ');
@@ -577,6 +603,151 @@
         return out.join('');
     };
 
+    // A letter outside the band for each run of arcs long enough to hold one, never closer
+    // than 14° to the previous letter, so the labels thin out as tokens multiply.
+    Explorer.prototype.runLabels = function (runs) {
+        var out = [];
+        var MIN = 14 / 360 * TAU;
+        var last = -Infinity;
+        var first = null;
+        runs.slice().sort(function (x, y) { return x.a0 - y.a0; }).forEach(function (r) {
+            if (r.a1 - r.a0 < MIN) {
+                return;
+            }
+            var mid = (r.a0 + r.a1) / 2;
+            if (mid - last < MIN || (first !== null && first + TAU - mid < MIN)) {
+                return;
+            }
+            if (first === null) {
+                first = mid;
+            }
+            last = mid;
+            var p = point(mid, R + 30).split(' ');
+            out.push('<text class="ds-ring-label" x="' + p[0] + '" y="' + p[1] + '">' + fmt.label(r.node) + '</text>');
+        });
+        return out.join('');
+    };
+
+    // The spread-versus-virtual-nodes chart: an SVG drawn from the core's spreadCurve for the
+    // nodes on the ring, a sentence with its key numbers, and the same numbers as a table.
+    Explorer.prototype.buildSpread = function (parent) {
+        var box = el('div', { class: 'ds-ring-spread' });
+        box.appendChild(el('p', { class: 'ds-ring-head' }, 'Spread against virtual nodes'));
+        this.spreadSvg = document.createElementNS(SVG, 'svg');
+        this.spreadSvg.setAttribute('viewBox', '0 0 ' + CW + ' ' + CH);
+        this.spreadSvg.setAttribute('class', 'ds-ring-chart');
+        this.spreadSvg.setAttribute('role', 'img');
+        this.spreadTitle = document.createElementNS(SVG, 'title');
+        this.spreadSvg.appendChild(this.spreadTitle);
+        this.spreadLayer = document.createElementNS(SVG, 'g');
+        this.spreadSvg.appendChild(this.spreadLayer);
+        box.appendChild(this.spreadSvg);
+        this.spreadText = el('p', { class: 'ds-ring-spread-text' });
+        box.appendChild(this.spreadText);
+        var data = el('details', { class: 'ds-ring-data' });
+        data.appendChild(el('summary', {}, 'The chart\'s numbers'));
+        this.spreadTable = el('table');
+        data.appendChild(this.spreadTable);
+        box.appendChild(data);
+        parent.appendChild(box);
+        this.spreadKey = null;
+    };
+
+    Explorer.prototype.renderSpread = function () {
+        var s = this.state;
+        var names = s.config.nodes.map(function (n) { return n.name; });
+        var n = names.length;
+        var key = names.join(' ');
+        if (this.spreadKey !== key) {
+            // Up to 16 × 9 rings of 2,048 tokens: computed once per set of nodes.
+            this.spreadKey = key;
+            this.curve = n > 1 ? core.spreadCurve(names) : null;
+        }
+        var curve = this.curve;
+        if (!curve) {
+            this.spreadLayer.innerHTML = '';
+            this.spreadText.textContent = 'With one node there is no spread: it owns the whole ring.';
+            this.spreadTitle.textContent = this.spreadText.textContent;
+            this.spreadSvg.setAttribute('aria-label', this.spreadText.textContent);
+            this.spreadTable.textContent = '';
+            return;
+        }
+        // The ring drawn above, at its own setting, when its nodes are the chart's equal nodes.
+        var now = s.config.placement === 'ring' && s.config.nodes.every(function (nd) { return nd.weight === 1; })
+            ? core.spreadOf(s.shares) : null;
+        var top = now ? now.maxOverMean - 1 : 0;
+        curve.forEach(function (p) {
+            top = Math.max(top, p.mean.maxOverMean - 1, p.ring.maxOverMean - 1, core.shareSd(n, p.vnodes));
+        });
+        top = Math.ceil(top * 2) / 2; // a multiple of 50%
+        var L = 40;
+        var Rt = CW - 12;
+        var T = 24;
+        var B = CH - 40;
+        var x = function (v) { return L + (Rt - L) * Math.log2(v) / 8; };
+        var y = function (f) { return B - (B - T) * f / top; };
+        var parts = [];
+        for (var g = 0; g <= top + 1e-9; g += 0.5) {
+            parts.push('<path class="ds-ring-grid" d="M' + L + ' ' + y(g).toFixed(1) + 'H' + Rt + '"/>' +
+                '<text class="ds-ring-tick" x="' + (L - 4) + '" y="' + y(g).toFixed(1) + '" text-anchor="end">' + Math.round(g * 100) + '%</text>');
+        }
+        curve.forEach(function (p) {
+            parts.push('<text class="ds-ring-tick" x="' + x(p.vnodes).toFixed(1) + '" y="' + (B + 14) + '" text-anchor="middle">' + p.vnodes + '</text>');
+        });
+        parts.push('<text class="ds-ring-tick" x="' + ((L + Rt) / 2) + '" y="' + (B + 30) + '" text-anchor="middle">virtual nodes per node (log scale)</text>' +
+            '<text class="ds-ring-tick" x="4" y="9">share of the ring, % of the mean share</text>');
+        var v = s.config.vnodes;
+        if (s.config.placement === 'ring') {
+            parts.push('<path class="ds-ring-now" d="M' + x(v).toFixed(1) + ' ' + T + 'V' + B + '"/>');
+        }
+        var line = function (f, cls) {
+            return '<path class="' + cls + '" d="' + curve.map(function (p, i) { return (i ? 'L' : 'M') + x(p.vnodes).toFixed(1) + ' ' + y(f(p)).toFixed(1); }).join('') + '"/>';
+        };
+        parts.push(line(function (p) { return core.shareSd(n, p.vnodes); }, 'ds-ring-model'));
+        parts.push(line(function (p) { return p.mean.maxOverMean - 1; }, 'ds-ring-series ds-ring-max'));
+        parts.push(line(function (p) { return p.mean.cov; }, 'ds-ring-series ds-ring-sd'));
+        curve.forEach(function (p) {
+            var cx = x(p.vnodes).toFixed(1);
+            parts.push('<circle class="ds-ring-max-dot" cx="' + cx + '" cy="' + y(p.mean.maxOverMean - 1).toFixed(1) + '" r="3"/>' +
+                '<rect class="ds-ring-sd-dot" x="' + (cx - 3) + '" y="' + (y(p.mean.cov) - 3).toFixed(1) + '" width="6" height="6"/>' +
+                '<circle class="ds-ring-this" cx="' + cx + '" cy="' + y(p.ring.maxOverMean - 1).toFixed(1) + '" r="4"/>');
+        });
+        if (now) {
+            parts.push('<circle class="ds-ring-this ds-ring-this-now" cx="' + x(v).toFixed(1) + '" cy="' + y(now.maxOverMean - 1).toFixed(1) + '" r="5"/>');
+        }
+        this.spreadLayer.innerHTML = parts.join('');
+
+        var at = function (vn) { return curve[core.SPREAD_STEPS.indexOf(vn)]; };
+        var times = function (r) { return r.toFixed(2) + '×'; };
+        var summary = 'With ' + n + ' equal nodes, the fullest node owns on average ' + times(at(1).mean.maxOverMean) +
+            ' the mean share with 1 virtual node each, ' + times(at(16).mean.maxOverMean) + ' with 16 and ' + times(at(256).mean.maxOverMean) +
+            ' with 256; the standard deviation of a node\'s share falls from ' + fmt.pct(at(1).mean.cov) + ' to ' + fmt.pct(at(256).mean.cov) +
+            ' of the mean (averages of ' + core.SPREAD_TRIALS + ' rings each).';
+        this.spreadText.textContent = 'How far the fullest node\'s share of the ring sits above the mean (dots) and the standard deviation of ' +
+            'the shares (squares), both averaged over ' + core.SPREAD_TRIALS + ' rings of these ' + n + ' nodes with tokens at other positions. ' +
+            'Dashed: the model √((n − 1)/(nv + 1)). Open circles: the fullest node on the ring drawn above' +
+            (s.config.placement === 'ring' ? '. Vertical line: ' + v + ' virtual nodes, the setting now.' : '.');
+        this.spreadTitle.textContent = summary;
+        this.spreadSvg.setAttribute('aria-label', summary);
+
+        var table = this.spreadTable;
+        table.textContent = '';
+        table.appendChild(el('caption', {}, 'Share of the ring, ' + n + ' equal nodes'));
+        var head = el('tr');
+        ['Virtual nodes', 'Fullest ÷ mean (16 rings)', 'Fullest ÷ mean (this ring)', 'SD ÷ mean (16 rings)', 'Model SD ÷ mean'].forEach(function (h) {
+            head.appendChild(el('th', { scope: 'col' }, h.replace('16', String(core.SPREAD_TRIALS))));
+        });
+        table.appendChild(head);
+        curve.forEach(function (p) {
+            var tr = el('tr');
+            tr.appendChild(el('th', { scope: 'row' }, String(p.vnodes)));
+            [times(p.mean.maxOverMean), times(p.ring.maxOverMean), fmt.pct(p.mean.cov), fmt.pct(core.shareSd(n, p.vnodes))].forEach(function (c) {
+                tr.appendChild(el('td', {}, c));
+            });
+            table.appendChild(tr);
+        });
+    };
+
     // Keys as ticks inside the band (coloured by owner), moved keys on the inner circle;
     // above DENSE keys, both as density bands of 240 bins.
     Explorer.prototype.keyMarks = function (s) {
@@ -599,8 +770,12 @@
                     moved.push('M' + point(a, R - 50) + 'L' + point(a, R - 38));
                 }
             }
+            // With hundreds of tokens the owners' colours change faster than the ticks can show;
+            // the band carries ownership and the ticks turn neutral.
+            var plain = s.tokens.length > 200;
             Object.keys(byOwner).sort().forEach(function (owner) {
-                out.push('<path class="ds-ring-key ' + colour(owner) + (sel && sel !== owner ? ' ds-ring-dim' : '') + '" d="' + byOwner[owner].join('') + '"/>');
+                out.push('<path class="ds-ring-key ' + (plain ? 'ds-ring-key-plain' : colour(owner)) + (sel && sel !== owner ? ' ds-ring-dim' : '') +
+                    '" d="' + byOwner[owner].join('') + '"/>');
             });
             if (moved.length) {
                 out.push('<path class="ds-ring-moved' + animate + '" d="' + moved.join('') + '"/>');

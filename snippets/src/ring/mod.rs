@@ -95,6 +95,39 @@ impl Ring {
         self.tokens.iter().map(|(&t, n)| (t, n.as_str()))
     }
 
+    // region: ownership
+    /// How much of the ring each node owns: the total length, in hash positions, of the
+    /// arcs that end at its tokens (an arc runs from the previous token, exclusive, to the
+    /// token, inclusive). The lengths of all nodes add up to 2³²; a node's share of keys
+    /// tends to its length over 2³² as keys grow.
+    ///
+    /// ```
+    /// use snippets::ring::Ring;
+    ///
+    /// let mut ring = Ring::new(16);
+    /// for node in ["node-a", "node-b", "node-c"] {
+    ///     ring.add(node, 1);
+    /// }
+    /// let owned = ring.ownership();
+    /// assert_eq!(owned.values().sum::<u64>(), 1 << 32);
+    /// ```
+    pub fn ownership(&self) -> BTreeMap<&str, u64> {
+        let mut owned: BTreeMap<&str, u64> = self.nodes().map(|n| (n, 0)).collect();
+        let mut previous = match self.tokens.last_key_value() {
+            Some((&last, _)) => i64::from(last) - (1 << 32),
+            None => return owned,
+        };
+        for (&token, node) in &self.tokens {
+            *owned
+                .get_mut(node.as_str())
+                .expect("a token's node is on the ring") +=
+                u64::try_from(i64::from(token) - previous).expect("tokens ascend");
+            previous = i64::from(token);
+        }
+        owned
+    }
+    // endregion: ownership
+
     // region: lookup
     /// The node that owns `key`: the first token at or after the key's hash, wrapping
     /// around to the smallest token past 2³² − 1.

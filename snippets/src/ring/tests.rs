@@ -154,3 +154,45 @@ fn an_empty_ring_owns_nothing() {
     assert!(r.preference_list("key-1", 3).is_empty());
     assert_eq!(mod_owner("key-1", &[]), None);
 }
+
+#[test]
+fn ownership_adds_up_to_the_whole_ring_and_matches_the_arcs() {
+    for vnodes in [1, 3, 64] {
+        let r = ring(vnodes, &["node-a", "node-b", "node-c", "node-d", "node-e"]);
+        let owned = r.ownership();
+        assert_eq!(owned.values().sum::<u64>(), 1 << 32);
+        // Brute force: a position belongs to the owner of the first token at or after it,
+        // so each token's arc runs back to the previous token.
+        let tokens: Vec<(u32, &str)> = r.tokens().collect();
+        let mut brute: BTreeMap<&str, u64> = BTreeMap::new();
+        for (i, (t, n)) in tokens.iter().enumerate() {
+            let prev = if i == 0 {
+                i64::from(tokens[tokens.len() - 1].0) - (1 << 32)
+            } else {
+                i64::from(tokens[i - 1].0)
+            };
+            *brute.entry(n).or_default() += u64::try_from(i64::from(*t) - prev).unwrap();
+        }
+        assert_eq!(owned, brute);
+    }
+    assert!(Ring::new(4).ownership().is_empty());
+    let solo = ring(1, &["solo"]);
+    assert_eq!(solo.ownership()["solo"], 1 << 32);
+}
+
+#[test]
+fn more_virtual_nodes_narrow_the_spread_of_ownership() {
+    // The fullest node's share over the mean share, for 8 nodes.
+    let names = [
+        "node-a", "node-b", "node-c", "node-d", "node-e", "node-f", "node-g", "node-h",
+    ];
+    let max_over_mean = |vnodes: u32| -> f64 {
+        let r = ring(vnodes, &names);
+        let max = r.ownership().values().copied().max().unwrap();
+        // u64 → f64 is exact below 2⁵³; the mean share is 2³² / 8.
+        max as f64 / (f64::from(u32::MAX) + 1.0) * 8.0
+    };
+    let (one, many) = (max_over_mean(1), max_over_mean(256));
+    assert!(one > 1.5, "1 vnode: {one}");
+    assert!(many < 1.2, "256 vnodes: {many}");
+}

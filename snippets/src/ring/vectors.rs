@@ -3,7 +3,8 @@
 //!
 //! The test fails when the file on disk differs from what this code produces; run it with
 //! `UPDATE_EXPECT=1` to rewrite the file, then review the diff. The JSON is written by hand,
-//! in a fixed order, so the file is byte-for-byte reproducible; numbers are `u32`, never floats.
+//! in a fixed order, so the file is byte-for-byte reproducible; numbers are integers (`u32` hashes, `u64`
+//! arc lengths up to 2³²), never floats.
 
 use super::*;
 use std::fmt::Write as _;
@@ -55,6 +56,9 @@ const LETTERS: [&str; 8] = [
 fn equal(n: usize) -> Vec<(&'static str, u32)> {
     LETTERS[..n].iter().map(|&n| (n, 1)).collect()
 }
+
+/// Rings per point of the explorer's spread chart (its core's `SPREAD_TRIALS`).
+const SPREAD_TRIALS: usize = 16;
 
 fn key(i: usize) -> String {
     format!("key-{i}")
@@ -169,6 +173,36 @@ fn vectors() -> (String, usize) {
         50,
     );
 
+    // How much of the ring each node owns as virtual nodes double, on the rings the
+    // explorer's spread-versus-virtual-nodes chart averages: trial 0 uses the nodes' own
+    // names, trial t > 0 the names with "@t" appended, which places every token elsewhere.
+    let mut owned = Vec::new();
+    for n in [4, 8] {
+        for vnodes in (0..=8).map(|p| 1 << p) {
+            for trial in 0..SPREAD_TRIALS {
+                let names: Vec<String> = LETTERS[..n]
+                    .iter()
+                    .map(|l| {
+                        if trial == 0 {
+                            (*l).to_string()
+                        } else {
+                            format!("{l}@{trial}")
+                        }
+                    })
+                    .collect();
+                let nodes: Vec<(&str, u32)> = names.iter().map(|n| (n.as_str(), 1)).collect();
+                let ring = build(vnodes, &nodes);
+                let lengths = ring.ownership();
+                count += lengths.len();
+                owned.push(format!(
+                    "    {{\"vnodes\": {vnodes}, \"nodes\": {}, \"owned\": {}}}",
+                    nodes_json(&nodes),
+                    list(&lengths, |(n, l)| format!("[{}, {l}]", s(n))),
+                ));
+            }
+        }
+    }
+
     let mut changes = Vec::new();
     let mut c = |placement: &str, vnodes: u32, before: Nodes<'_>, after: Nodes<'_>| {
         change_case(
@@ -209,9 +243,10 @@ fn vectors() -> (String, usize) {
     );
 
     let text = format!(
-        "{{\n  \"about\": \"Written by snippets/src/ring/vectors.rs (UPDATE_EXPECT=1 cargo test -p snippets ring); checked by theme/tests/ring-core.test.js.\",\n  \"checks\": {count},\n  \"hashes\": {hashes},\n  \"rings\": [\n{}\n  ],\n  \"changes\": [\n{}\n  ]\n}}\n",
+        "{{\n  \"about\": \"Written by snippets/src/ring/vectors.rs (UPDATE_EXPECT=1 cargo test -p snippets ring); checked by theme/tests/ring-core.test.js.\",\n  \"checks\": {count},\n  \"hashes\": {hashes},\n  \"rings\": [\n{}\n  ],\n  \"changes\": [\n{}\n  ],\n  \"ownership\": [\n{}\n  ]\n}}\n",
         rings.join(",\n"),
         changes.join(",\n"),
+        owned.join(",\n"),
     );
     (text, count)
 }
