@@ -571,7 +571,8 @@
                     caption: function (s, prev) {
                         var m = modMoved(prev, { type: 'add', name: 'node-e' });
                         return 'Node E joins. ' + movedText(s) + ' move, all of them to E; the ideal is ' +
-                            s.change.idealText + ' = ' + pct(s.change.ideal) + '. With hash mod n, ' + pct(m.moved / m.total) + ' would move.';
+                            s.change.idealText + ' = ' + pct(s.change.ideal) + ', and E\'s arcs cover ' + pct(s.shares[findNode(s.config, 'node-e')]) +
+                            ' of the ring. With hash mod n, ' + pct(m.moved / m.total) + ' would move.';
                     },
                 },
                 {
