@@ -324,6 +324,13 @@ test('a join moves exactly the newcomer\'s share of the keys, which only average
         closer.push(core.format.pct(wide.change.moved / wide.change.total));
     }
     assert.ok(page.includes(`200 virtual nodes the same joins move ${list(closer)} of the keys`), `the page should say "200 virtual nodes the same joins move ${list(closer)} of the keys"`);
+    // Weight 2 for node-c in a ring of four, at 100 and at 10 virtual nodes.
+    for (const [vnodes, phrase] of [[100, 'and it holds'], [10, 'virtual nodes and C holds only']]) {
+        const state = core.apply(core.create({ vnodes, keys: 2000, nodes: core.NAMES.slice(0, 4) }), { type: 'weight', name: 'node-c', value: 2 });
+        const held = core.format.pct(state.stats.loads[2] / 2000);
+        assert.ok(page.includes(`${phrase} ${held}`), `the page should say "${phrase} ${held}"`);
+        assert.deepEqual(Object.keys(state.change.movedTo), ['node-c']);
+    }
     const sd = core.shareSd(8, 10);
     assert.ok(page.includes(`${core.format.pct(sd)} of its mean`), `the page should give the 8-node, 10-token spread as ${core.format.pct(sd)}`);
 });

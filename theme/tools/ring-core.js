@@ -680,9 +680,10 @@
                     action: { type: 'weight', name: 'node-d', value: 3 },
                     caption: function (s) {
                         var d = findNode(s.config, 'node-d');
+                        var total = s.config.nodes.reduce(function (a, n) { return a + n.weight; }, 0);
                         return 'D gets weight 3, so it places 3 × ' + s.config.vnodes + ' = ' + 3 * s.config.vnodes + ' of the ring\'s ' +
                             int(s.tokens.length) + ' tokens. It now owns ' +
-                            pct(s.shares[d]) + ' of the ring and holds ' + int(s.stats.loads[d]) + ' keys; ' + movedText(s) + ' moved, all to D.';
+                            pct(s.shares[d]) + ' of the ring (its weight share is ' + s.config.nodes[d].weight + '/' + total + ' = ' + pct(s.config.nodes[d].weight / total) + ') and holds ' + int(s.stats.loads[d]) + ' keys; ' + movedText(s) + ' moved, all to D.';
                     },
                 },
             ],

@@ -123,7 +123,7 @@
         var figure = el('div', { class: 'ds-ring-figure' });
         figure.appendChild(this.svg);
         figure.appendChild(el('p', { class: 'ds-ring-legend' }, 'Band: the node that owns each arc of the ring. ' +
-            'Ticks inside it: keys, coloured by owner. Innermost circle: keys that moved in the last change. ' +
+            'Ticks inside it: keys, coloured by owner (grey above 200 tokens). Innermost circle: keys that moved in the last change. ' +
             'Outside: the looked-up key (dot) and the tokens where its owner (1) and replicas were found. ' +
             'Large dot inside the band: the hot key, when there is one.'));
         var find = el('label', { class: 'ds-ring-field ds-ring-find' }, 'Look up a key ');
@@ -168,7 +168,7 @@
         help.appendChild(el('summary', {}, 'How to read and use it'));
         help.appendChild(el('p', {}, 'The coloured band is the ring: each arc belongs to the node whose token ends it, clockwise. ' +
             'Ticks inside the band are keys; ticks on the innermost circle are the keys that moved in the last change. ' +
-            'Click an arc to pick out its node; click the centre to add a node, or to remove the picked one. ' +
+            'Click an arc, or press a node\'s letter in the list, to pick out its arcs; click the centre to add a node, or to remove the picked one. ' +
             'Every control is also a button, list or slider you can reach with Tab.'));
         m.appendChild(help);
 
@@ -321,8 +321,12 @@
                 (s.config.placement === 'ring' ? '; its tokens cover ' + fmt.pct(s.shares[s.shares.length - 1]) + ' of the ring' : '') + copies + '.';
         case 'remove':
             return who + ' leaves: ' + moved + ideal + (ch.moved ? ', to ' + fmt.spread(ch.movedTo) : '') + copies + '.';
-        case 'weight':
-            return who + ' now has weight ' + a.value + ': ' + moved + copies + '.';
+        case 'weight': {
+            var total = s.config.nodes.reduce(function (t, n) { return t + n.weight; }, 0);
+            var at = s.config.nodes.map(function (n) { return n.name; }).indexOf(a.name);
+            return who + ' now has weight ' + a.value + ': ' + moved + '; its arcs cover ' + fmt.pct(s.shares[at]) +
+                ' of the ring, against its weight share of ' + a.value + '/' + total + ' = ' + fmt.pct(a.value / total) + copies + '.';
+        }
         case 'vnodes':
             return s.config.vnodes + ' virtual nodes per node: ' + moved + '. ' + fmt.balanceText(s);
         case 'replicas':
