@@ -650,8 +650,12 @@
         box.appendChild(this.spreadText);
         var data = el('details', { class: 'ds-ring-data' });
         data.appendChild(el('summary', {}, 'The chart\'s numbers'));
+        // On a phone the table may be wider than the tool: it scrolls sideways inside a region
+        // that takes focus, so the keyboard can scroll it too.
+        var wrap = el('div', { class: 'ds-ring-table', tabindex: '0', role: 'region', 'aria-label': 'The chart\'s numbers' });
         this.spreadTable = el('table');
-        data.appendChild(this.spreadTable);
+        wrap.appendChild(this.spreadTable);
+        data.appendChild(wrap);
         box.appendChild(data);
         parent.appendChild(box);
         this.spreadKey = null;
@@ -738,8 +742,9 @@
         table.textContent = '';
         table.appendChild(el('caption', {}, 'Share of the ring, ' + n + ' equal nodes'));
         var head = el('tr');
-        ['Virtual nodes', 'Fullest ÷ mean (16 rings)', 'Fullest ÷ mean (this ring)', 'SD ÷ mean (16 rings)', 'Model SD ÷ mean'].forEach(function (h) {
-            head.appendChild(el('th', { scope: 'col' }, h.replace('16', String(core.SPREAD_TRIALS))));
+        var trials = core.SPREAD_TRIALS + ' rings';
+        ['Virtual nodes', 'Fullest ÷ mean, ' + trials, 'Fullest ÷ mean, this ring', 'SD ÷ mean, ' + trials, 'SD ÷ mean, model'].forEach(function (h) {
+            head.appendChild(el('th', { scope: 'col' }, h));
         });
         table.appendChild(head);
         curve.forEach(function (p) {
