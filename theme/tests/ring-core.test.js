@@ -1,7 +1,8 @@
 // The ring explorer's core, without a browser: it must agree exactly with the Rust reference
 // (snippets/src/ring) on every shared vector in vectors/ring.json, and keep the invariants the
 // explorer's page claims: a join moves keys only to the new node, a leave moves only the
-// leaver's keys, the moved fraction is near the ideal, and replicas sit on distinct nodes.
+// leaver's keys, the moved fraction is near the ideal, and replicas sit on distinct nodes; the
+// same for rendezvous hashing, and for jump hash when the last bucket changes.
 'use strict';
 
 const test = require('node:test');
@@ -57,6 +58,21 @@ test('the core matches every shared vector written by the Rust reference', (t) =
             checked += 1;
         }
     }
+    for (const [key, buckets, bucket] of VECTORS.jump) {
+        assert.equal(core.jump(key, buckets), bucket, `jump(${key}, ${buckets})`);
+        checked += 1;
+    }
+    for (const placement of VECTORS.placements) {
+        const state = core.create({ placement: placement.placement, replicas: placement.replicas, keys: placement.keys.length, nodes: nodesOf(placement.nodes) });
+        for (const [key, expected] of placement.keys) {
+            const k = Number(key.slice(4));
+            const names = state.lists[k].map((i) => state.config.nodes[i].name);
+            // Rendezvous vectors give the whole preference list, jump vectors the owner.
+            assert.deepEqual(placement.placement === 'jump' ? names[0] : names, expected, `${placement.placement}: ${key}`);
+            assert.deepEqual(core.lookup(state, key).nodes, names, `${placement.placement}: lookup of ${key}`);
+            checked += 1;
+        }
+    }
     for (const change of VECTORS.changes) {
         const before = core.create({ placement: change.placement, vnodes: change.vnodes, replicas: 1, keys: change.keys, nodes: nodesOf(change.before) });
         const after = core.create({ placement: change.placement, vnodes: change.vnodes, replicas: 1, keys: change.keys, nodes: nodesOf(change.after) });
@@ -89,7 +105,9 @@ test('the tool page states the vector counts that are in the file', () => {
     for (const phrase of [
         `hash of ${n(VECTORS.hashes.length)} names`,
         `${n(keys)} keys on ${['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight'][VECTORS.rings.length]} different rings`,
-        `move in ${['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'][VECTORS.changes.length]} joins`,
+        `move in ${VECTORS.changes.length} joins and leaves`,
+        `jump hash for ${VECTORS.jump.length} pairs of key and bucket count`,
+        `${VECTORS.placements.reduce((sum, p) => sum + p.keys.length, 0)} keys placed by rendezvous and jump hash`,
         `${n(VECTORS.checks)} checks in all`,
         `owns on the ${n(VECTORS.ownership.length)} rings the spread chart averages`,
     ]) {
@@ -333,4 +351,56 @@ test('a join moves exactly the newcomer\'s share of the keys, which only average
     }
     const sd = core.shareSd(8, 10);
     assert.ok(page.includes(`${core.format.pct(sd)} of its mean`), `the page should give the 8-node, 10-token spread as ${core.format.pct(sd)}`);
+});
+
+test('rendezvous and jump hash: joins move keys only to the newcomer; only jump renumbers', () => {
+    for (const placement of ['hrw', 'jump']) {
+        for (let n = 1; n <= 7; n++) {
+            const before = core.create({ placement, keys: 20000, nodes: core.NAMES.slice(0, n) });
+            const after = core.apply(before, { type: 'add' });
+            assert.deepEqual(Object.keys(after.change.movedTo), [core.NAMES[n]], `${placement} ${n} → ${n + 1}`);
+            // No tokens, so no token spread: only the sampling noise of 20,000 keys (< 0.3%).
+            const fraction = after.change.moved / 20000;
+            assert.ok(Math.abs(fraction - 1 / (n + 1)) < 0.012, `${placement} ${n} → ${n + 1}: moved ${fraction}`);
+            assert.deepEqual(core.check(after), []);
+        }
+        const five = core.create({ placement, replicas: 3, keys: 20000, nodes: core.NAMES.slice(0, 5) });
+        const leave = core.apply(five, { type: 'remove', name: 'node-b' });
+        const bLoad = five.stats.loads[1];
+        if (placement === 'hrw') {
+            // Only B's keys move, and they spread over all four survivors.
+            assert.deepEqual(Object.keys(leave.change.movedFrom), ['node-b']);
+            assert.equal(leave.change.moved, bLoad);
+            for (const name of ['node-a', 'node-c', 'node-d', 'node-e']) {
+                assert.ok(leave.change.movedTo[name] > bLoad / 8, `${name} got ${leave.change.movedTo[name]}`);
+            }
+        } else {
+            // Removing bucket 1 renumbers C, D and E: far more than B's keys move.
+            assert.ok(leave.change.moved > 2.5 * bLoad, `jump: ${leave.change.moved} moved, B held ${bLoad}`);
+            const last = core.apply(five, { type: 'remove', name: 'node-e' });
+            assert.deepEqual(Object.keys(last.change.movedFrom), ['node-e'], 'removing the last bucket moves only its keys');
+        }
+        for (const list of leave.lists) {
+            assert.equal(new Set(list).size, 3);
+        }
+    }
+});
+
+test('only the ring takes weights', () => {
+    const hrw = core.create({ placement: 'hrw', keys: 100, nodes: core.NAMES.slice(0, 3) });
+    assert.match(core.apply(hrw, { type: 'weight', name: 'node-a', value: 2 }).error, /only to the ring/);
+    const weighted = core.create({ keys: 100, nodes: [{ name: 'node-a', weight: 2 }, 'node-b'] });
+    assert.match(core.apply(weighted, { type: 'placement', value: 'jump' }).error, /weight back to ×1/);
+    assert.equal(core.apply(weighted, { type: 'placement', value: 'mod' }).error, 'Set every weight back to ×1 first: only the ring uses weights.');
+});
+
+test('the rendezvous and jump scenario shows what its captions say', () => {
+    const at = (step) => core.scenarioAt('alternatives', step).state;
+    assert.deepEqual(Object.keys(at(1).change.movedTo), ['node-e']);
+    assert.deepEqual(Object.keys(at(2).change.movedFrom), ['node-b']);
+    assert.equal(Object.keys(at(2).change.movedTo).length, 4, 'B\'s keys spread over every survivor');
+    assert.equal(at(3).config.placement, 'jump');
+    assert.deepEqual(Object.keys(at(4).change.movedTo), ['node-b']);
+    assert.ok(at(5).change.moved > 3 * at(4).stats.loads[1], 'dropping bucket 1 moves far more than its keys');
+    assert.match(core.scenarioAt('alternatives', 5).caption, /^C, bucket 1, fails\. .* so D, E and B each move down one/);
 });

@@ -238,6 +238,31 @@ test('ring explorer', async (t) => {
         }
     });
 
+    await t.test('rendezvous and jump hash, chosen under Placement, explain where a key goes', async () => {
+        const { page, errors, close } = await openPage(browser, PAGE, { reducedMotion: 'reduce' });
+        try {
+            const placement = page.getByRole('combobox', { name: 'Placement' });
+            await placement.selectOption('hrw');
+            assert.match(await page.locator('.ds-ring-live').textContent(), /^Placement by rendezvous hashing: [\d,]+ of 2,000 keys/);
+            assert.match(await page.locator('.ds-ring-found').textContent(), /Its owner is node-[a-e], whose hash of node and key is the highest\.$/);
+            assert.equal(await page.locator('.ds-ring-arc').count(), 0, 'no ring band without tokens');
+            assert.ok(await page.getByRole('slider').isDisabled(), 'no virtual nodes off the ring');
+            assert.ok(await page.getByRole('combobox', { name: 'Weight of node-a' }).isDisabled(), 'no weights off the ring');
+            await placement.selectOption('jump');
+            const found = await page.locator('.ds-ring-found').textContent();
+            const m = found.match(/Jump hash puts it in bucket (\d) of 0 to 4, so its owner is (node-[a-e])\.$/);
+            assert.ok(m, found);
+            assert.equal(m[2], ['node-a', 'node-b', 'node-c', 'node-d', 'node-e'][Number(m[1])]);
+            await page.getByRole('button', { name: 'Remove node-b' }).click();
+            assert.match(await page.locator('.ds-ring-live').textContent(), /^Node B leaves: .* Jump hash numbers its nodes, so every node after it moved down a bucket/);
+            await page.getByRole('button', { name: 'Remove node-e' }).click();
+            assert.doesNotMatch(await page.locator('.ds-ring-live').textContent(), /numbers its nodes/, 'the last bucket leaves alone');
+            assert.deepEqual(errors, []);
+        } finally {
+            await close();
+        }
+    });
+
     await t.test('node colours are the Okabe-Ito palette, with readable letters', async () => {
         const { page, close } = await openPage(browser, PAGE, { reducedMotion: 'reduce' });
         try {

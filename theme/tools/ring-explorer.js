@@ -20,6 +20,13 @@
     var DWELL = [3500, 6500, 4500]; // ms on each step while playing (then the last value)
     var DENSE = 2000; // above this many keys, keys are drawn as a density band
     var ANNOUNCE_GAP = 1500; // at most one screen-reader announcement per 1.5 s
+    // How each placement is named in captions.
+    var PLACED = {
+        ring: 'Placement on the ring: ',
+        mod: 'Placement by hash mod n: ',
+        hrw: 'Placement by rendezvous hashing: ',
+        jump: 'Placement by jump hash: ',
+    };
     var CW = 360; // the spread chart's view box, 360 × 210
     var CH = 210;
 
@@ -152,7 +159,7 @@
 
         var settings = el('fieldset', { class: 'ds-ring-settings' });
         settings.appendChild(el('legend', {}, 'Settings'));
-        this.placement = this.selectField(settings, 'Placement', [['ring', 'hash ring'], ['mod', 'hash mod n']]);
+        this.placement = this.selectField(settings, 'Placement', [['ring', 'hash ring'], ['mod', 'hash mod n'], ['hrw', 'rendezvous (HRW)'], ['jump', 'jump hash']]);
         var vn = el('label', { class: 'ds-ring-field' }, 'Virtual nodes per node ');
         this.vnodes = el('input', { type: 'range', min: '0', max: String(core.VNODE_STEPS.length - 1), step: '1' });
         this.vnodesOut = el('output', { class: 'ds-ring-out' });
@@ -320,7 +327,9 @@
             return 'Node ' + fmt.label(s.config.nodes[s.config.nodes.length - 1].name) + ' joins: ' + moved + ideal +
                 (s.config.placement === 'ring' ? '; its tokens cover ' + fmt.pct(s.shares[s.shares.length - 1]) + ' of the ring' : '') + copies + '.';
         case 'remove':
-            return who + ' leaves: ' + moved + ideal + (ch.moved ? ', to ' + fmt.spread(ch.movedTo) : '') + copies + '.';
+            return who + ' leaves: ' + moved + ideal + (ch.moved ? ', to ' + fmt.spread(ch.movedTo) : '') + copies + '.' +
+                (s.config.placement === 'jump' && Object.keys(ch.movedFrom).length > 1
+                    ? ' Jump hash numbers its nodes, so every node after it moved down a bucket and keys moved between survivors too.' : '');
         case 'weight': {
             var total = s.config.nodes.reduce(function (t, n) { return t + n.weight; }, 0);
             var at = s.config.nodes.map(function (n) { return n.name; }).indexOf(a.name);
@@ -335,7 +344,7 @@
         case 'hot':
             return s.config.hot ? 'key-0 now gets ' + fmt.pct(s.config.hot) + ' of all requests. ' + fmt.hotText(s) : 'No hot key: every key gets the same share of requests.';
         default:
-            return (s.config.placement === 'mod' ? 'Placement by hash mod n: ' : 'Placement on the ring: ') + moved + '.';
+            return PLACED[s.config.placement] + moved + '.';
         }
     };
 
@@ -418,7 +427,7 @@
         this.stepText.textContent = this.sandbox ? 'Your changes' : 'Step ' + this.step + ' of ' + this.steps;
         this.placement.value = s.config.placement;
         this.vnodes.value = String(nearestStep(s.config.vnodes));
-        this.vnodes.disabled = s.config.placement === 'mod';
+        this.vnodes.disabled = s.config.placement !== 'ring';
         this.vnodesOut.textContent = String(s.config.vnodes);
         this.vnodes.setAttribute('aria-valuetext', s.config.vnodes + ' virtual nodes per node');
         this.replicas.value = String(s.config.replicas);
@@ -469,6 +478,8 @@
             li.appendChild(el('span', { class: 'ds-ring-count' }, fmt.int(st.loads[i]) + ' keys (' + fmt.pct(st.loads[i] / s.config.keys) + gained + ')' +
                 (s.config.hot ? ' · ' + fmt.pct(st.requests[i]) + ' of requests' : '')));
             var w = el('select', { 'data-node': node.name, 'aria-label': 'Weight of ' + node.name, class: 'ds-ring-weight' });
+            // Only the ring has tokens to multiply.
+            w.disabled = s.config.placement !== 'ring';
             for (var v = core.LIMITS.weight[0]; v <= core.LIMITS.weight[1]; v++) {
                 var o = el('option', { value: String(v) }, '×' + v);
                 if (v === node.weight) {
@@ -560,7 +571,7 @@
         this.layer.innerHTML = parts.join('');
         var ch = s.change;
         var title = 'Ring of ' + s.config.nodes.length + ' nodes and ' + fmt.int(s.config.keys) + ' keys' +
-            (s.config.placement === 'mod' ? ', placed by hash mod n' : ', ' + s.config.vnodes + ' virtual nodes per node') +
+            (s.config.placement === 'ring' ? ', ' + s.config.vnodes + ' virtual nodes per node' : ', ' + PLACED[s.config.placement].replace(/^P/, 'p').replace(/: $/, '')) +
             (ch && ch.moved !== null ? '; ' + fmt.movedText(s) + ' moved in the last change' : '') + '.';
         this.svgTitle.textContent = title;
         this.svg.setAttribute('aria-label', title);
@@ -581,9 +592,13 @@
             this.findOut.textContent = where + 'No node holds it.';
             return '';
         }
-        this.findOut.textContent = where + (s.config.placement === 'mod'
-            ? 'hash mod ' + s.config.nodes.length + ' = ' + (found.hash % s.config.nodes.length) + ', so its owner is ' + found.nodes[0]
-            : 'Its owner is ' + found.nodes[0] + ', the first token clockwise') +
+        var how = {
+            ring: 'Its owner is ' + found.nodes[0] + ', the first token clockwise',
+            mod: 'hash mod ' + s.config.nodes.length + ' = ' + found.bucket + ', so its owner is ' + found.nodes[0],
+            hrw: 'Its owner is ' + found.nodes[0] + ', whose hash of node and key is the highest',
+            jump: 'Jump hash puts it in bucket ' + found.bucket + ' of 0 to ' + (s.config.nodes.length - 1) + ', so its owner is ' + found.nodes[0],
+        }[s.config.placement];
+        this.findOut.textContent = where + how +
             (found.nodes.length > 1 ? '; replicas: ' + found.nodes.slice(1).join(', ') + '.' : '.');
         var out = [];
         var r = R + 24;

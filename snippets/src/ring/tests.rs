@@ -196,3 +196,82 @@ fn more_virtual_nodes_narrow_the_spread_of_ownership() {
     assert!(one > 1.5, "1 vnode: {one}");
     assert!(many < 1.2, "256 vnodes: {many}");
 }
+
+#[test]
+fn jump_matches_published_values() {
+    // Values from an independent implementation of the paper's reference code.
+    assert_eq!(jump(0, 60), 0);
+    assert_eq!(jump(1, 60), 55);
+    assert_eq!(jump(2, 60), 46);
+    assert_eq!(jump(12_345, 1), 0);
+}
+
+#[test]
+fn jump_grows_by_moving_keys_only_to_the_new_bucket_and_balances_closely() {
+    let all = keys(20_000);
+    for n in 1..10_u32 {
+        let mut moved = 0;
+        for key in &all {
+            let h = u64::from(hash32(key));
+            let (before, after) = (jump(h, n), jump(h, n + 1));
+            assert!(after == before || after == n, "{key}: {before} → {after}");
+            moved += usize::from(after != before);
+        }
+        // Ideal 1/(n + 1) of 20,000; jump hash has no token spread, only sampling noise
+        // (a binomial standard deviation of at most 71 keys here).
+        let ideal = 20_000 / (n as usize + 1);
+        assert!(
+            moved.abs_diff(ideal) < 300,
+            "{n} → {}: moved {moved}",
+            n + 1
+        );
+    }
+}
+
+#[test]
+fn rendezvous_moves_only_the_keys_of_the_node_that_changes() {
+    let five = ["node-a", "node-b", "node-c", "node-d", "node-e"];
+    let four = ["node-a", "node-b", "node-c", "node-d"];
+    let without_b = ["node-a", "node-c", "node-d", "node-e"];
+    let mut to_e = 0;
+    for key in keys(10_000) {
+        let all = rendezvous(&key, &five, 5);
+        assert_eq!(
+            rendezvous(&key, &four, 1)[0],
+            all.iter().find(|n| **n != "node-e").copied().unwrap()
+        );
+        if all[0] == "node-e" {
+            to_e += 1;
+        }
+        assert_eq!(
+            rendezvous(&key, &without_b, 1)[0],
+            all.iter().find(|n| **n != "node-b").copied().unwrap()
+        );
+        let list = rendezvous(&key, &five, 3);
+        let mut distinct = list.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 3);
+    }
+    // A fifth node takes about a fifth, 2,000 of 10,000.
+    assert!((1_800..=2_200).contains(&to_e), "node-e owns {to_e}");
+}
+
+#[test]
+fn jump_over_names_renumbers_when_a_middle_node_leaves() {
+    let five = ["node-a", "node-b", "node-c", "node-d", "node-e"];
+    let without_b = ["node-a", "node-c", "node-d", "node-e"];
+    let without_e = ["node-a", "node-b", "node-c", "node-d"];
+    let all = keys(10_000);
+    let moved = |after: &[&str]| {
+        all.iter()
+            .filter(|k| jump_owner(k, &five) != jump_owner(k, after))
+            .count()
+    };
+    // Dropping the last bucket moves only its fifth; dropping B shifts C, D and E down one
+    // bucket each, and most of their keys change node.
+    let (last, middle) = (moved(&without_e), moved(&without_b));
+    assert!((1_800..=2_200).contains(&last), "removing E moved {last}");
+    assert!(middle > 2 * last, "removing B moved {middle}");
+    assert_eq!(jump_owner("k", &[]), None);
+}
