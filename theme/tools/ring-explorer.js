@@ -748,8 +748,9 @@
             ' of the mean (averages of ' + core.SPREAD_TRIALS + ' rings each).';
         this.spreadText.textContent = 'How far the fullest node\'s share of the ring sits above the mean (dots) and the standard deviation of ' +
             'the shares (squares), both averaged over ' + core.SPREAD_TRIALS + ' rings of these ' + n + ' nodes with tokens at other positions. ' +
-            'Dashed: the model √((n − 1)/(nv + 1)). Open circles: the fullest node on the ring drawn above' +
-            (s.config.placement === 'ring' ? '. Vertical line: ' + v + ' virtual nodes, the setting now.' : '.');
+            'Dashed: the model √((n − 1)/(nv + 1)). Open circles: the fullest node on the ring of these names' +
+            (s.config.placement === 'ring' ? ', drawn above. Vertical line: ' + v + ' virtual nodes, the setting now.'
+                : '. The ring is not in use now: ' + PLACED[s.config.placement].replace(/^Placement/, 'placement').replace(/: $/, '') + ' has no tokens to spread.');
         this.spreadTitle.textContent = summary;
         this.spreadSvg.setAttribute('aria-label', summary);
 
