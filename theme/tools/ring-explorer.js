@@ -673,7 +673,7 @@
         data.appendChild(wrap);
         box.appendChild(data);
         parent.appendChild(box);
-        this.spreadKey = null;
+        this.curves = {};
     };
 
     Explorer.prototype.renderSpread = function () {
@@ -681,12 +681,12 @@
         var names = s.config.nodes.map(function (n) { return n.name; });
         var n = names.length;
         var key = names.join(' ');
-        if (this.spreadKey !== key) {
-            // Up to 16 × 9 rings of 2,048 tokens: computed once per set of nodes.
-            this.spreadKey = key;
-            this.curve = n > 1 ? core.spreadCurve(names) : null;
+        // Up to 16 × 9 rings of 2,048 tokens, tens of milliseconds: computed once per set of
+        // nodes, and kept, since scenarios go back and forth between the same few sets.
+        if (!(key in this.curves)) {
+            this.curves[key] = n > 1 ? core.spreadCurve(names) : null;
         }
-        var curve = this.curve;
+        var curve = this.curves[key];
         if (!curve) {
             this.spreadLayer.innerHTML = '';
             this.spreadText.textContent = 'With one node there is no spread: it owns the whole ring.';
