@@ -1,7 +1,8 @@
 // The Consistent-Hash Ring Explorer in Chromium, from file:// with the network blocked: the
 // default scenario plays with a caption and pauses off screen, reduced motion shows the key
 // step without animation, every control works by keyboard (and the arrow keys never turn the
-// page), screen readers hear each change, axe finds nothing in any theme, the phone layout
+// page), screen readers hear each change, the spread chart and its table show the core's numbers,
+// 128 virtual nodes on 8 nodes stay readable, axe finds nothing in any theme, the phone layout
 // fits, and without JavaScript the fallback text stands in for the tool.
 'use strict';
 
@@ -169,6 +170,104 @@ test('ring explorer', async (t) => {
             await page.locator('.ds-ring-centre circle').dispatchEvent('click');
             assert.equal(await page.locator('.ds-ring-node').count(), 5);
             assert.deepEqual(errors, []);
+        } finally {
+            await close();
+        }
+    });
+
+    await t.test('the spread chart shows the core\'s numbers, as a chart and as a table', async () => {
+        const { page, errors, close } = await openPage(browser, PAGE, { reducedMotion: 'reduce' });
+        try {
+            // Five nodes after the join; the chart follows the nodes on the ring.
+            const expected = await page.evaluate(() => {
+                const core = window.DSTools.ringCore;
+                return core.spreadCurve(core.NAMES.slice(0, 5)).map((p) => [String(p.vnodes),
+                    p.mean.maxOverMean.toFixed(2) + '×', p.ring.maxOverMean.toFixed(2) + '×', core.format.pct(p.mean.cov),
+                    core.format.pct(core.shareSd(5, p.vnodes))]);
+            });
+            const rows = await page.locator('.ds-ring-data tr').evaluateAll((trs) => trs.slice(1).map((tr) => [...tr.children].map((c) => c.textContent)));
+            assert.deepEqual(rows, expected);
+            assert.equal(await page.locator('.ds-ring-max-dot').count(), 9);
+            assert.equal(await page.locator('.ds-ring-sd-dot').count(), 9);
+            assert.equal(await page.locator('.ds-ring-this-now').count(), 1, 'the ring on screen, at its own setting');
+            const label = await page.locator('.ds-ring-chart').getAttribute('aria-label');
+            assert.match(label, new RegExp(`^With 5 equal nodes, the fullest node owns on average ${expected[0][1]} the mean share with 1 virtual node each`));
+            // Removing a node redraws the chart for four.
+            await page.getByRole('button', { name: 'Remove node-e' }).click();
+            assert.match(await page.locator('.ds-ring-chart').getAttribute('aria-label'), /^With 4 equal nodes/);
+            assert.deepEqual(errors, []);
+        } finally {
+            await close();
+        }
+    });
+
+    await t.test('at 128 virtual nodes on 8 nodes the ring stays readable, and a letter picks out a node', async () => {
+        const { page, errors, close } = await openPage(browser, PAGE, { reducedMotion: 'reduce' });
+        try {
+            for (let i = 0; i < 3; i++) {
+                await page.getByRole('button', { name: 'Add a node' }).click();
+            }
+            await page.evaluate(() => window.DSTools.ringExplorer.instances[0].act({ type: 'vnodes', value: 128 }));
+            assert.equal(await page.locator('.ds-ring-node').count(), 8);
+            // Letters only on arcs long enough to hold one, at least 14 degrees apart.
+            const angles = await page.locator('.ds-ring-label').evaluateAll((ts) => ts.map((t) =>
+                (Math.atan2(Number(t.getAttribute('y')) - 200, Number(t.getAttribute('x')) - 200) * 180 / Math.PI + 360) % 360).sort((a, b) => a - b));
+            assert.ok(angles.length <= 360 / 14, `${angles.length} letters`);
+            for (let i = 1; i < angles.length; i++) {
+                assert.ok(angles[i] - angles[i - 1] >= 13.9, `letters ${angles[i - 1]}° and ${angles[i]}° overlap`);
+            }
+            assert.equal(await page.locator('.ds-ring-token').count(), 0, 'no token ticks among 1,024 tokens');
+            assert.equal(await page.locator('.ds-ring-key[class*="ds-ring-n"]').count(), 0, 'key ticks are neutral');
+            // Pick out node-c by keyboard: its arcs widen, every other arc turns grey.
+            const pick = page.getByRole('button', { name: 'Pick out node-c on the ring' });
+            await pick.focus();
+            await page.keyboard.press('Enter');
+            assert.equal(await page.getByRole('button', { name: 'Pick out node-c on the ring' }).getAttribute('aria-pressed'), 'true');
+            assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Pick out node-c on the ring', 'focus stays');
+            const arcs = await page.locator('.ds-ring-arc').evaluateAll((as) => as.map((a) => [a.getAttribute('data-node'), a.getAttribute('class')]));
+            assert.ok(arcs.length > 500, `${arcs.length} runs of arcs`);
+            for (const [node, cls] of arcs) {
+                assert.ok(node === 'node-c' ? cls.includes('ds-ring-lit') : cls.includes('ds-ring-dim'), `${node}: ${cls}`);
+            }
+            assert.match(await page.locator('.ds-ring-act').textContent(), /^Remove C$/);
+            await page.keyboard.press('Enter');
+            assert.equal(await page.locator('.ds-ring-dim').count(), 0, 'pressed again, nothing is picked');
+            assert.deepEqual(errors, []);
+        } finally {
+            await close();
+        }
+    });
+
+    await t.test('rendezvous and jump hash, chosen under Placement, explain where a key goes', async () => {
+        const { page, errors, close } = await openPage(browser, PAGE, { reducedMotion: 'reduce' });
+        try {
+            const placement = page.getByRole('combobox', { name: 'Placement' });
+            await placement.selectOption('hrw');
+            assert.match(await page.locator('.ds-ring-live').textContent(), /^Placement by rendezvous hashing: [\d,]+ of 2,000 keys/);
+            assert.match(await page.locator('.ds-ring-found').textContent(), /Its owner is node-[a-e], whose hash of node and key is the highest\.$/);
+            assert.equal(await page.locator('.ds-ring-arc').count(), 0, 'no ring band without tokens');
+            assert.ok(await page.getByRole('slider').isDisabled(), 'no virtual nodes off the ring');
+            assert.ok(await page.getByRole('combobox', { name: 'Weight of node-a' }).isDisabled(), 'no weights off the ring');
+            await placement.selectOption('jump');
+            const found = await page.locator('.ds-ring-found').textContent();
+            const m = found.match(/Jump hash puts it in bucket (\d) of 0 to 4, so its owner is (node-[a-e])\.$/);
+            assert.ok(m, found);
+            assert.equal(m[2], ['node-a', 'node-b', 'node-c', 'node-d', 'node-e'][Number(m[1])]);
+            await page.getByRole('button', { name: 'Remove node-b' }).click();
+            assert.match(await page.locator('.ds-ring-live').textContent(), /^Node B leaves: .* Jump hash numbers its nodes, so every node after it moved down a bucket/);
+            await page.getByRole('button', { name: 'Remove node-e' }).click();
+            assert.doesNotMatch(await page.locator('.ds-ring-live').textContent(), /numbers its nodes/, 'the last bucket leaves alone');
+            assert.deepEqual(errors, []);
+        } finally {
+            await close();
+        }
+    });
+
+    await t.test('node colours are the Okabe-Ito palette, with readable letters', async () => {
+        const { page, close } = await openPage(browser, PAGE, { reducedMotion: 'reduce' });
+        try {
+            const colours = await page.locator('.ds-ring-swatch').evaluateAll((bs) => bs.map((b) => getComputedStyle(b).backgroundColor));
+            assert.deepEqual(colours, ['rgb(0, 114, 178)', 'rgb(230, 159, 0)', 'rgb(0, 158, 115)', 'rgb(204, 121, 167)', 'rgb(86, 180, 233)']);
         } finally {
             await close();
         }

@@ -21,8 +21,15 @@
     var MAX_NODES = 8;
     var NAMES = ['node-a', 'node-b', 'node-c', 'node-d', 'node-e', 'node-f', 'node-g', 'node-h'];
     var LIMITS = { vnodes: [1, 256], replicas: [1, 5], keys: [100, 100000], weight: [1, 4] };
+    // The ring with virtual nodes; plain hash mod n; rendezvous hashing; jump hash. Only the
+    // ring uses tokens and weights; the others place keys among equal nodes.
+    var PLACEMENTS = ['ring', 'mod', 'hrw', 'jump'];
     // The values the explorer's virtual-node slider offers.
     var VNODE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200];
+    // The spread chart's virtual-node counts, and how many rings each of its points averages
+    // (the Rust reference writes the ownership of the same rings into the shared vectors).
+    var SPREAD_STEPS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+    var SPREAD_TRIALS = 16;
 
     // FNV-1a 32 over the UTF-8 bytes, then MurmurHash3's fmix32 finaliser.
     function hash32(text) {
@@ -71,6 +78,48 @@
             if (j === 0 || list[j].pos !== list[j - 1].pos) {
                 out.push(list[j]);
             }
+        }
+        return out;
+    }
+
+    // Jump consistent hash (Lamping and Veach, 2014): the bucket in 0..buckets-1 of a 64-bit
+    // key (a number below 2^53, or a BigInt), as the paper's reference code computes it: a
+    // 64-bit linear congruential step, then the jump in double precision. Matches jump() in
+    // the Rust reference. BigInt() rather than literals, so older parsers still load the file.
+    var JUMP_MUL = BigInt('2862933555777941757');
+    var ONE = BigInt(1);
+    var SHIFT = BigInt(33);
+    function jump(key, buckets) {
+        var k = BigInt.asUintN(64, BigInt(key));
+        var b = -1;
+        var j = 0;
+        while (j < buckets) {
+            b = j;
+            k = BigInt.asUintN(64, k * JUMP_MUL + ONE);
+            j = Math.floor((b + 1) * (2147483648 / (Number(k >> SHIFT) + 1)));
+        }
+        return b;
+    }
+
+    // Rendezvous (highest random weight) placement: the n names with the highest
+    // hash32("<node>/<key>"), highest first, ties to the name that sorts first.
+    function rendezvous(key, names, n) {
+        var scores = names.map(function (name) { return hash32(name + '/' + key); });
+        var out = [];
+        // Picks the best remaining node n times: n and the node count are at most 8, and this
+        // runs for every key, so no sort and no objects.
+        while (out.length < Math.min(n, names.length)) {
+            var best = -1;
+            for (var i = 0; i < names.length; i++) {
+                if (scores[i] < 0) {
+                    continue;
+                }
+                if (best < 0 || scores[i] > scores[best] || (scores[i] === scores[best] && names[i] < names[best])) {
+                    best = i;
+                }
+            }
+            out.push(names[best]);
+            scores[best] = -1;
         }
         return out;
     }
@@ -129,7 +178,7 @@
 
     function normalize(config) {
         return {
-            placement: config.placement === 'mod' ? 'mod' : 'ring',
+            placement: PLACEMENTS.indexOf(config.placement) >= 0 ? config.placement : 'ring',
             vnodes: clamp(config.vnodes || 1, LIMITS.vnodes),
             replicas: clamp(config.replicas || 1, LIMITS.replicas),
             // Share of all requests that go to one key, key-0 (a hot key), from 0 to 0.9.
@@ -148,12 +197,19 @@
         nodes.forEach(function (n, i) { index[n.name] = i; });
         var lists = new Array(hashes.length);
         var n = nodes.length;
+        var allNames = nodes.map(function (nd) { return nd.name; });
         for (var k = 0; k < hashes.length; k++) {
             var list = [];
-            if (n > 0 && config.placement === 'mod') {
-                var first = hashes[k] % n;
+            if (n > 0 && (config.placement === 'mod' || config.placement === 'jump')) {
+                // Replicas in the next buckets, as hash mod n and jump hash number their nodes.
+                var first = config.placement === 'mod' ? hashes[k] % n : jump(hashes[k], n);
                 for (var j = 0; j < Math.min(config.replicas, n); j++) {
                     list.push((first + j) % n);
+                }
+            } else if (n > 0 && config.placement === 'hrw') {
+                var ranked = rendezvous(keyName(k), allNames, config.replicas);
+                for (var x = 0; x < ranked.length; x++) {
+                    list.push(index[ranked[x]]);
                 }
             } else if (n > 0) {
                 var names = preferenceList(tokens, hashes[k], config.replicas, n);
@@ -171,7 +227,8 @@
         var share = config.nodes.map(function () { return 0; });
         var index = {};
         config.nodes.forEach(function (n, i) { index[n.name] = i; });
-        if (config.placement === 'mod') {
+        if (config.placement !== 'ring') {
+            // No arcs: every node expects an equal share.
             return share.map(function () { return 1 / config.nodes.length; });
         }
         for (var t = 0; t < tokens.length; t++) {
@@ -179,6 +236,74 @@
             share[index[tokens[t].node]] += (tokens[t].pos - prev) / 4294967296;
         }
         return share;
+    }
+
+    // How much of the ring each node owns, as whole hash positions (integers up to 2^32, exact
+    // in a double): the arcs ending at its tokens. Matches Ring::ownership in the Rust reference.
+    function ownership(nodes, tokens) {
+        var owned = nodes.map(function () { return 0; });
+        var index = {};
+        nodes.forEach(function (n, i) { index[n.name] = i; });
+        for (var t = 0; t < tokens.length; t++) {
+            var prev = t === 0 ? tokens[tokens.length - 1].pos - 4294967296 : tokens[t - 1].pos;
+            owned[index[tokens[t].node]] += tokens[t].pos - prev;
+        }
+        return owned;
+    }
+
+    // Spread of a list of owned lengths (or loads): the fullest over the mean, the emptiest
+    // over the mean, and the standard deviation over the mean.
+    function spreadOf(values) {
+        var n = values.length;
+        var mean = values.reduce(function (a, b) { return a + b; }, 0) / n;
+        var variance = values.reduce(function (a, v) { return a + (v - mean) * (v - mean); }, 0) / n;
+        return {
+            maxOverMean: Math.max.apply(null, values) / mean,
+            minOverMean: Math.min.apply(null, values) / mean,
+            cov: Math.sqrt(variance) / mean,
+        };
+    }
+
+    // The standard deviation of one node's share over its mean, for n equal nodes with v tokens
+    // each at uniform random positions: the share is Beta(v, (n - 1)v), so sqrt((n - 1)/(nv + 1)).
+    function shareSd(n, v) {
+        return Math.sqrt((n - 1) / (n * v + 1));
+    }
+
+    // The trial rings a point of the spread chart averages: trial 0 is the nodes' own names,
+    // trial t > 0 appends "@t" to every name, which moves every token elsewhere.
+    function trialNodes(names, trial) {
+        return names.map(function (name) { return { name: trial === 0 ? name : name + '@' + trial, weight: 1 }; });
+    }
+
+    // Spread of ownership against virtual nodes per node, for equal nodes with these names:
+    // for each count in SPREAD_STEPS, the ring with the nodes' own names (what the explorer
+    // draws), and the mean over SPREAD_TRIALS rings whose tokens sit elsewhere (what to
+    // expect from any ring of that size).
+    function spreadCurve(names) {
+        return SPREAD_STEPS.map(function (vnodes) {
+            var sum = { maxOverMean: 0, minOverMean: 0, cov: 0 };
+            var first = null;
+            for (var t = 0; t < SPREAD_TRIALS; t++) {
+                var nodes = trialNodes(names, t);
+                var s = spreadOf(ownership(nodes, buildTokens(nodes, vnodes)));
+                if (t === 0) {
+                    first = s;
+                }
+                sum.maxOverMean += s.maxOverMean;
+                sum.minOverMean += s.minOverMean;
+                sum.cov += s.cov;
+            }
+            return {
+                vnodes: vnodes,
+                ring: first,
+                mean: {
+                    maxOverMean: sum.maxOverMean / SPREAD_TRIALS,
+                    minOverMean: sum.minOverMean / SPREAD_TRIALS,
+                    cov: sum.cov / SPREAD_TRIALS,
+                },
+            };
+        });
     }
 
     function stats(config, lists) {
@@ -293,15 +418,22 @@
             if (w < 0) {
                 return { error: action.name + ' is not on the ring.' };
             }
+            if (config.placement !== 'ring' && action.value !== 1) {
+                return { error: 'Weights place more tokens, so they apply only to the ring; this placement treats nodes as equal.' };
+            }
             var reweighed = config.nodes.slice();
             reweighed[w] = { name: action.name, weight: action.value };
             return { config: withConfig(config, { nodes: reweighed }) };
         }
+        case 'placement':
+            if (action.value !== 'ring' && config.nodes.some(function (nd) { return nd.weight !== 1; })) {
+                return { error: 'Set every weight back to ×1 first: only the ring uses weights.' };
+            }
+            // falls through
         case 'vnodes':
         case 'hot':
         case 'replicas':
-        case 'keys':
-        case 'placement': {
+        case 'keys': {
             var patch = {};
             patch[action.type] = action.value;
             return { config: withConfig(config, patch) };
@@ -388,9 +520,16 @@
         if (n === 0) {
             return out;
         }
-        if (c.placement === 'mod') {
+        if (c.placement === 'hrw') {
+            out.nodes = rendezvous(key, c.nodes.map(function (nd) { return nd.name; }), c.replicas);
+            out.tokens = out.nodes.map(function () { return -1; });
+            return out;
+        }
+        if (c.placement !== 'ring') {
+            var first = c.placement === 'mod' ? h % n : jump(h, n);
+            out.bucket = first;
             for (var j = 0; j < Math.min(c.replicas, n); j++) {
-                out.nodes.push(c.nodes[(h % n + j) % n].name);
+                out.nodes.push(c.nodes[(first + j) % n].name);
                 out.tokens.push(-1);
             }
             return out;
@@ -499,7 +638,8 @@
                     caption: function (s, prev) {
                         var m = modMoved(prev, { type: 'add', name: 'node-e' });
                         return 'Node E joins. ' + movedText(s) + ' move, all of them to E; the ideal is ' +
-                            s.change.idealText + ' = ' + pct(s.change.ideal) + '. With hash mod n, ' + pct(m.moved / m.total) + ' would move.';
+                            s.change.idealText + ' = ' + pct(s.change.ideal) + ', and E\'s arcs cover ' + pct(s.shares[findNode(s.config, 'node-e')]) +
+                            ' of the ring. With hash mod n, ' + pct(m.moved / m.total) + ' would move.';
                     },
                 },
                 {
@@ -607,9 +747,10 @@
                     action: { type: 'weight', name: 'node-d', value: 3 },
                     caption: function (s) {
                         var d = findNode(s.config, 'node-d');
+                        var total = s.config.nodes.reduce(function (a, n) { return a + n.weight; }, 0);
                         return 'D gets weight 3, so it places 3 × ' + s.config.vnodes + ' = ' + 3 * s.config.vnodes + ' of the ring\'s ' +
                             int(s.tokens.length) + ' tokens. It now owns ' +
-                            pct(s.shares[d]) + ' of the ring and holds ' + int(s.stats.loads[d]) + ' keys; ' + movedText(s) + ' moved, all to D.';
+                            pct(s.shares[d]) + ' of the ring (its weight share is ' + s.config.nodes[d].weight + '/' + total + ' = ' + pct(s.config.nodes[d].weight / total) + ') and holds ' + int(s.stats.loads[d]) + ' keys; ' + movedText(s) + ' moved, all to D.';
                     },
                 },
             ],
@@ -635,6 +776,57 @@
                 action: { type: 'replicas', value: 3 },
                 caption: function (s) {
                     return 'With 3 replicas per key and reads served by any of them, key-0\'s traffic splits three ways. ' + hotText(s);
+                },
+            },
+        ],
+    });
+
+    SCENARIOS.push({
+        id: 'alternatives',
+        title: 'Rendezvous and jump hash',
+        config: { placement: 'hrw', vnodes: 10, replicas: 1, keys: 2000, nodes: FOUR },
+        intro: function (s) {
+            return 'Rendezvous hashing: each of ' + int(s.config.keys) + ' keys goes to the node whose hash of node and key is the highest. ' +
+                'No ring, no tokens. ' + balanceText(s);
+        },
+        steps: [
+            {
+                action: { type: 'add', name: 'node-e' },
+                caption: function (s) {
+                    return 'Node E joins. ' + movedText(s) + ' move, all of them to E, against an ideal of ' + pct(s.change.ideal) +
+                        ': with no tokens there is no token spread, only the noise of a sample of keys.';
+                },
+            },
+            {
+                action: { type: 'remove', name: 'node-b' },
+                caption: function (s) {
+                    return 'B leaves. Only its ' + int(s.change.moved) + ' keys move, each to its own runner-up, so they spread over every survivor: ' +
+                        spread(s.change.movedTo) + '.';
+                },
+            },
+            {
+                action: { type: 'placement', value: 'jump' },
+                caption: function (s) {
+                    return 'Now jump hash over the same nodes, numbered as buckets: ' + s.config.nodes.map(function (n, i) { return label(n.name) + ' ' + i; }).join(', ') +
+                        '. Switching reshuffles ' + movedText(s) + ' once. ' + balanceText(s);
+                },
+            },
+            {
+                action: { type: 'add', name: 'node-b' },
+                caption: function (s) {
+                    return 'B joins as bucket ' + (s.config.nodes.length - 1) + ', the end of the numbering: ' + movedText(s) + ' move, all of them to B; the ideal is ' +
+                        pct(s.change.ideal) + '.';
+                },
+            },
+            {
+                action: { type: 'remove', name: 'node-c' },
+                caption: function (s, prev) {
+                    var at = findNode(prev.config, 'node-c');
+                    var owned = prev.stats.loads[at];
+                    var after = prev.config.nodes.slice(at + 1).map(function (n) { return label(n.name); });
+                    return 'C, bucket ' + at + ', fails. Jump hash can only drop the last bucket, so ' + after.slice(0, -1).join(', ') + ' and ' +
+                        after[after.length - 1] + ' each move down one and ' + movedText(s) +
+                        ' move, against the ' + int(owned) + ' keys C held. Rendezvous hashing or the ring would have moved only those.';
                 },
             },
         ],
@@ -674,7 +866,17 @@
         LIMITS: LIMITS,
         VNODE_STEPS: VNODE_STEPS,
         NAMES: NAMES,
+        SPREAD_STEPS: SPREAD_STEPS,
+        SPREAD_TRIALS: SPREAD_TRIALS,
+        PLACEMENTS: PLACEMENTS,
         hash32: hash32,
+        jump: jump,
+        rendezvous: rendezvous,
+        ownership: ownership,
+        spreadOf: spreadOf,
+        trialNodes: trialNodes,
+        spreadCurve: spreadCurve,
+        shareSd: shareSd,
         buildTokens: buildTokens,
         preferenceList: preferenceList,
         keyName: keyName,

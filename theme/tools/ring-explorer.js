@@ -20,6 +20,15 @@
     var DWELL = [3500, 6500, 4500]; // ms on each step while playing (then the last value)
     var DENSE = 2000; // above this many keys, keys are drawn as a density band
     var ANNOUNCE_GAP = 1500; // at most one screen-reader announcement per 1.5 s
+    // How each placement is named in captions.
+    var PLACED = {
+        ring: 'Placement on the ring: ',
+        mod: 'Placement by hash mod n: ',
+        hrw: 'Placement by rendezvous hashing: ',
+        jump: 'Placement by jump hash: ',
+    };
+    var CW = 360; // the spread chart's view box, 360 × 210
+    var CH = 210;
 
     function el(tag, attrs, text) {
         var node = document.createElement(tag);
@@ -121,7 +130,7 @@
         var figure = el('div', { class: 'ds-ring-figure' });
         figure.appendChild(this.svg);
         figure.appendChild(el('p', { class: 'ds-ring-legend' }, 'Band: the node that owns each arc of the ring. ' +
-            'Ticks inside it: keys, coloured by owner. Innermost circle: keys that moved in the last change. ' +
+            'Ticks inside it: keys, coloured by owner (grey above 200 tokens). Innermost circle: keys that moved in the last change. ' +
             'Outside: the looked-up key (dot) and the tokens where its owner (1) and replicas were found. ' +
             'Large dot inside the band: the hot key, when there is one.'));
         var find = el('label', { class: 'ds-ring-field ds-ring-find' }, 'Look up a key ');
@@ -144,12 +153,13 @@
         side.appendChild(this.addButton);
         this.errorText = el('p', { class: 'ds-ring-error', role: 'alert' });
         side.appendChild(this.errorText);
+        this.buildSpread(side);
         main.appendChild(side);
         m.appendChild(main);
 
         var settings = el('fieldset', { class: 'ds-ring-settings' });
         settings.appendChild(el('legend', {}, 'Settings'));
-        this.placement = this.selectField(settings, 'Placement', [['ring', 'hash ring'], ['mod', 'hash mod n']]);
+        this.placement = this.selectField(settings, 'Placement', [['ring', 'hash ring'], ['mod', 'hash mod n'], ['hrw', 'rendezvous (HRW)'], ['jump', 'jump hash']]);
         var vn = el('label', { class: 'ds-ring-field' }, 'Virtual nodes per node ');
         this.vnodes = el('input', { type: 'range', min: '0', max: String(core.VNODE_STEPS.length - 1), step: '1' });
         this.vnodesOut = el('output', { class: 'ds-ring-out' });
@@ -165,7 +175,7 @@
         help.appendChild(el('summary', {}, 'How to read and use it'));
         help.appendChild(el('p', {}, 'The coloured band is the ring: each arc belongs to the node whose token ends it, clockwise. ' +
             'Ticks inside the band are keys; ticks on the innermost circle are the keys that moved in the last change. ' +
-            'Click an arc to pick out its node; click the centre to add a node, or to remove the picked one. ' +
+            'Click an arc, or press a node\'s letter in the list, to pick out its arcs; click the centre to add a node, or to remove the picked one. ' +
             'Every control is also a button, list or slider you can reach with Tab.'));
         m.appendChild(help);
 
@@ -201,6 +211,13 @@
         this.keys.addEventListener('change', function () { self.act({ type: 'keys', value: Number(self.keys.value) }); });
         this.hot.addEventListener('change', function () { self.act({ type: 'hot', value: Number(self.hot.value) }); });
         this.list.addEventListener('click', function (e) {
+            var pick = e.target.closest('button[data-pick]');
+            if (pick) {
+                var picked = pick.getAttribute('data-node');
+                self.selected = self.selected === picked ? null : picked;
+                self.render();
+                return;
+            }
             var b = e.target.closest('button[data-node]');
             if (b) {
                 self.act({ type: 'remove', name: b.getAttribute('data-node') });
@@ -307,11 +324,18 @@
         var copies = s.config.replicas > 1 ? '. ' + fmt.int(ch.copies) + ' new replica copies' : '';
         switch (a.type) {
         case 'add':
-            return 'Node ' + fmt.label(s.config.nodes[s.config.nodes.length - 1].name) + ' joins: ' + moved + ideal + copies + '.';
+            return 'Node ' + fmt.label(s.config.nodes[s.config.nodes.length - 1].name) + ' joins: ' + moved + ideal +
+                (s.config.placement === 'ring' ? '; its tokens cover ' + fmt.pct(s.shares[s.shares.length - 1]) + ' of the ring' : '') + copies + '.';
         case 'remove':
-            return who + ' leaves: ' + moved + ideal + (ch.moved ? ', to ' + fmt.spread(ch.movedTo) : '') + copies + '.';
-        case 'weight':
-            return who + ' now has weight ' + a.value + ': ' + moved + copies + '.';
+            return who + ' leaves: ' + moved + ideal + (ch.moved ? ', to ' + fmt.spread(ch.movedTo) : '') + copies + '.' +
+                (s.config.placement === 'jump' && Object.keys(ch.movedFrom).length > 1
+                    ? ' Jump hash numbers its nodes, so every node after it moved down a bucket and keys moved between survivors too.' : '');
+        case 'weight': {
+            var total = s.config.nodes.reduce(function (t, n) { return t + n.weight; }, 0);
+            var at = s.config.nodes.map(function (n) { return n.name; }).indexOf(a.name);
+            return who + ' now has weight ' + a.value + ': ' + moved + '; its arcs cover ' + fmt.pct(s.shares[at]) +
+                ' of the ring, against its weight share of ' + a.value + '/' + total + ' = ' + fmt.pct(a.value / total) + copies + '.';
+        }
         case 'vnodes':
             return s.config.vnodes + ' virtual nodes per node: ' + moved + '. ' + fmt.balanceText(s);
         case 'replicas':
@@ -320,7 +344,7 @@
         case 'hot':
             return s.config.hot ? 'key-0 now gets ' + fmt.pct(s.config.hot) + ' of all requests. ' + fmt.hotText(s) : 'No hot key: every key gets the same share of requests.';
         default:
-            return (s.config.placement === 'mod' ? 'Placement by hash mod n: ' : 'Placement on the ring: ') + moved + '.';
+            return PLACED[s.config.placement] + moved + '.';
         }
     };
 
@@ -403,7 +427,7 @@
         this.stepText.textContent = this.sandbox ? 'Your changes' : 'Step ' + this.step + ' of ' + this.steps;
         this.placement.value = s.config.placement;
         this.vnodes.value = String(nearestStep(s.config.vnodes));
-        this.vnodes.disabled = s.config.placement === 'mod';
+        this.vnodes.disabled = s.config.placement !== 'ring';
         this.vnodesOut.textContent = String(s.config.vnodes);
         this.vnodes.setAttribute('aria-valuetext', s.config.vnodes + ' virtual nodes per node');
         this.replicas.value = String(s.config.replicas);
@@ -422,6 +446,7 @@
         this.renderControls();
         this.renderList();
         this.renderRing();
+        this.renderSpread();
     };
 
     Explorer.prototype.renderList = function () {
@@ -432,14 +457,18 @@
         // The list is rebuilt on every change; keep the keyboard focus on the same control.
         var focus = document.activeElement;
         var keep = focus && this.list.contains(focus)
-            ? { node: focus.getAttribute('data-node'), tag: focus.tagName.toLowerCase() }
+            ? { node: focus.getAttribute('data-node'), tag: focus.tagName.toLowerCase() + (focus.hasAttribute('data-pick') ? '[data-pick]' : focus.tagName === 'BUTTON' ? ':not([data-pick])' : '') }
             : null;
         this.list.textContent = '';
         var top = Math.max(st.max, 1);
         s.config.nodes.forEach(function (node, i) {
             var li = el('li', { class: 'ds-ring-node' + (self.selected === node.name ? ' ds-ring-picked' : '') });
             var name = el('span', { class: 'ds-ring-name' });
-            name.appendChild(el('span', { class: 'ds-ring-swatch ' + colour(node.name), 'aria-hidden': 'true' }, fmt.label(node.name)));
+            // The swatch picks the node out on the ring, as a click on one of its arcs does.
+            name.appendChild(el('button', {
+                type: 'button', class: 'ds-ring-swatch ' + colour(node.name), 'data-node': node.name, 'data-pick': 'true',
+                'aria-pressed': self.selected === node.name ? 'true' : 'false', 'aria-label': 'Pick out ' + node.name + ' on the ring',
+            }, fmt.label(node.name)));
             name.appendChild(document.createTextNode(' ' + node.name));
             li.appendChild(name);
             var bar = el('span', { class: 'ds-ring-bar-track', 'aria-hidden': 'true' });
@@ -449,6 +478,8 @@
             li.appendChild(el('span', { class: 'ds-ring-count' }, fmt.int(st.loads[i]) + ' keys (' + fmt.pct(st.loads[i] / s.config.keys) + gained + ')' +
                 (s.config.hot ? ' · ' + fmt.pct(st.requests[i]) + ' of requests' : '')));
             var w = el('select', { 'data-node': node.name, 'aria-label': 'Weight of ' + node.name, class: 'ds-ring-weight' });
+            // Only the ring has tokens to multiply.
+            w.disabled = s.config.placement !== 'ring';
             for (var v = core.LIMITS.weight[0]; v <= core.LIMITS.weight[1]; v++) {
                 var o = el('option', { value: String(v) }, '×' + v);
                 if (v === node.weight) {
@@ -486,12 +517,16 @@
         var s = this.state;
         var parts = [];
         var sel = this.selected;
-        var dim = function (name) { return sel && sel !== name ? ' ds-ring-dim' : ''; };
+        var dim = function (name) { return sel ? (sel !== name ? ' ds-ring-dim' : ' ds-ring-lit') : ''; };
         parts.push('<circle class="ds-ring-track" cx="200" cy="200" r="' + R + '"/>');
+        // Thin rims along both edges of the band, so pale arcs (yellow on white) keep a border;
+        // drawn first, so a picked node's wider arcs cover them.
+        parts.push('<circle class="ds-ring-edge" cx="200" cy="200" r="' + (R + 9.5) + '"/><circle class="ds-ring-edge" cx="200" cy="200" r="' + (R - 9.5) + '"/>');
         var tokens = s.tokens;
         if (s.config.placement === 'ring' && tokens.length) {
             // One path per run of consecutive arcs with the same owner.
             var start = 0;
+            var runs = [];
             for (var i = 0; i < tokens.length; i++) {
                 var last = i === tokens.length - 1;
                 if (last || tokens[i + 1].node !== tokens[i].node) {
@@ -501,21 +536,27 @@
                     if (start === 0 && last) {
                         a1 = a0 + TAU;
                     }
+                    if (sel === tokens[i].node) {
+                        // A casing in the text colour under a picked node's arcs, so even its
+                        // thinnest arcs stand out from the grey ones in every theme.
+                        parts.push('<path class="ds-ring-casing" d="' + arc(a0, a1, R) + '"/>');
+                    }
                     parts.push('<path class="ds-ring-arc ' + colour(tokens[i].node) + dim(tokens[i].node) + '" data-node="' + tokens[i].node +
                         '" d="' + arc(a0, a1, R) + '"/>');
+                    runs.push({ node: tokens[i].node, a0: a0, a1: a1 });
                     start = i + 1;
                 }
             }
-            var labels = tokens.length <= 16;
-            (tokens.length <= 200 ? tokens : []).forEach(function (t) {
+            // Token ticks while they stay apart (about 2 px each at 400 tokens); beyond that the
+            // band's colour changes mark them.
+            (tokens.length <= 400 ? tokens : []).forEach(function (t) {
                 var a = angle(t.pos);
-                parts.push('<path class="ds-ring-token ' + colour(t.node) + dim(t.node) + '" d="M' + point(a, R + 10) + 'L' + point(a, R + 18) + '"/>');
-                if (labels) {
-                    var p = point(a, R + 30).split(' ');
-                    parts.push('<text class="ds-ring-label" x="' + p[0] + '" y="' + p[1] + '">' + fmt.label(t.node) + '</text>');
-                }
+                parts.push('<path class="ds-ring-token ' + colour(t.node) + dim(t.node) + (tokens.length > 100 ? ' ds-ring-token-thin' : '') +
+                    '" d="M' + point(a, R + 10) + 'L' + point(a, R + 18) + '"/>');
             });
+            parts.push(this.runLabels(runs));
         }
+
         parts.push(this.keyMarks(s));
         if (s.config.hot && s.config.keys) {
             var hp = point(angle(s.hashes[0]), R - 20).split(' ');
@@ -530,7 +571,7 @@
         this.layer.innerHTML = parts.join('');
         var ch = s.change;
         var title = 'Ring of ' + s.config.nodes.length + ' nodes and ' + fmt.int(s.config.keys) + ' keys' +
-            (s.config.placement === 'mod' ? ', placed by hash mod n' : ', ' + s.config.vnodes + ' virtual nodes per node') +
+            (s.config.placement === 'ring' ? ', ' + s.config.vnodes + ' virtual nodes per node' : ', ' + PLACED[s.config.placement].replace(/^P/, 'p').replace(/: $/, '')) +
             (ch && ch.moved !== null ? '; ' + fmt.movedText(s) + ' moved in the last change' : '') + '.';
         this.svgTitle.textContent = title;
         this.svg.setAttribute('aria-label', title);
@@ -551,9 +592,13 @@
             this.findOut.textContent = where + 'No node holds it.';
             return '';
         }
-        this.findOut.textContent = where + (s.config.placement === 'mod'
-            ? 'hash mod ' + s.config.nodes.length + ' = ' + (found.hash % s.config.nodes.length) + ', so its owner is ' + found.nodes[0]
-            : 'Its owner is ' + found.nodes[0] + ', the first token clockwise') +
+        var how = {
+            ring: 'Its owner is ' + found.nodes[0] + ', the first token clockwise',
+            mod: 'hash mod ' + s.config.nodes.length + ' = ' + found.bucket + ', so its owner is ' + found.nodes[0],
+            hrw: 'Its owner is ' + found.nodes[0] + ', whose hash of node and key is the highest',
+            jump: 'Jump hash puts it in bucket ' + found.bucket + ' of 0 to ' + (s.config.nodes.length - 1) + ', so its owner is ' + found.nodes[0],
+        }[s.config.placement];
+        this.findOut.textContent = where + how +
             (found.nodes.length > 1 ? '; replicas: ' + found.nodes.slice(1).join(', ') + '.' : '.');
         var out = [];
         var r = R + 24;
@@ -575,6 +620,157 @@
         var k = point(at, r).split(' ');
         out.push('<circle class="ds-ring-findkey" cx="' + k[0] + '" cy="' + k[1] + '" r="4"/>');
         return out.join('');
+    };
+
+    // A letter outside the band for each run of arcs long enough to hold one, never closer
+    // than 14° to the previous letter, so the labels thin out as tokens multiply.
+    Explorer.prototype.runLabels = function (runs) {
+        var out = [];
+        var MIN = 14 / 360 * TAU;
+        var last = -Infinity;
+        var first = null;
+        runs.slice().sort(function (x, y) { return x.a0 - y.a0; }).forEach(function (r) {
+            if (r.a1 - r.a0 < MIN) {
+                return;
+            }
+            var mid = (r.a0 + r.a1) / 2;
+            if (mid - last < MIN || (first !== null && first + TAU - mid < MIN)) {
+                return;
+            }
+            if (first === null) {
+                first = mid;
+            }
+            last = mid;
+            var p = point(mid, R + 30).split(' ');
+            out.push('<text class="ds-ring-label" x="' + p[0] + '" y="' + p[1] + '">' + fmt.label(r.node) + '</text>');
+        });
+        return out.join('');
+    };
+
+    // The spread-versus-virtual-nodes chart: an SVG drawn from the core's spreadCurve for the
+    // nodes on the ring, a sentence with its key numbers, and the same numbers as a table.
+    Explorer.prototype.buildSpread = function (parent) {
+        var box = el('div', { class: 'ds-ring-spread' });
+        box.appendChild(el('p', { class: 'ds-ring-head' }, 'Spread against virtual nodes'));
+        this.spreadSvg = document.createElementNS(SVG, 'svg');
+        this.spreadSvg.setAttribute('viewBox', '0 0 ' + CW + ' ' + CH);
+        this.spreadSvg.setAttribute('class', 'ds-ring-chart');
+        this.spreadSvg.setAttribute('role', 'img');
+        this.spreadTitle = document.createElementNS(SVG, 'title');
+        this.spreadSvg.appendChild(this.spreadTitle);
+        this.spreadLayer = document.createElementNS(SVG, 'g');
+        this.spreadSvg.appendChild(this.spreadLayer);
+        box.appendChild(this.spreadSvg);
+        this.spreadText = el('p', { class: 'ds-ring-spread-text' });
+        box.appendChild(this.spreadText);
+        var data = el('details', { class: 'ds-ring-data' });
+        data.appendChild(el('summary', {}, 'The chart\'s numbers'));
+        // On a phone the table may be wider than the tool: it scrolls sideways inside a region
+        // that takes focus, so the keyboard can scroll it too.
+        var wrap = el('div', { class: 'ds-ring-table', tabindex: '0', role: 'region', 'aria-label': 'The chart\'s numbers' });
+        this.spreadTable = el('table');
+        wrap.appendChild(this.spreadTable);
+        data.appendChild(wrap);
+        box.appendChild(data);
+        parent.appendChild(box);
+        this.curves = {};
+    };
+
+    Explorer.prototype.renderSpread = function () {
+        var s = this.state;
+        var names = s.config.nodes.map(function (n) { return n.name; });
+        var n = names.length;
+        var key = names.join(' ');
+        // Up to 16 × 9 rings of 2,048 tokens, tens of milliseconds: computed once per set of
+        // nodes, and kept, since scenarios go back and forth between the same few sets.
+        if (!(key in this.curves)) {
+            this.curves[key] = n > 1 ? core.spreadCurve(names) : null;
+        }
+        var curve = this.curves[key];
+        if (!curve) {
+            this.spreadLayer.innerHTML = '';
+            this.spreadText.textContent = 'With one node there is no spread: it owns the whole ring.';
+            this.spreadTitle.textContent = this.spreadText.textContent;
+            this.spreadSvg.setAttribute('aria-label', this.spreadText.textContent);
+            this.spreadTable.textContent = '';
+            return;
+        }
+        // The ring drawn above, at its own setting, when its nodes are the chart's equal nodes.
+        var now = s.config.placement === 'ring' && s.config.nodes.every(function (nd) { return nd.weight === 1; })
+            ? core.spreadOf(s.shares) : null;
+        var top = now ? now.maxOverMean - 1 : 0;
+        curve.forEach(function (p) {
+            top = Math.max(top, p.mean.maxOverMean - 1, p.ring.maxOverMean - 1, core.shareSd(n, p.vnodes));
+        });
+        top = Math.ceil(top * 2) / 2; // a multiple of 50%
+        var L = 40;
+        var Rt = CW - 12;
+        var T = 24;
+        var B = CH - 40;
+        var x = function (v) { return L + (Rt - L) * Math.log2(v) / 8; };
+        var y = function (f) { return B - (B - T) * f / top; };
+        var parts = [];
+        for (var g = 0; g <= top + 1e-9; g += 0.5) {
+            parts.push('<path class="ds-ring-grid" d="M' + L + ' ' + y(g).toFixed(1) + 'H' + Rt + '"/>' +
+                '<text class="ds-ring-tick" x="' + (L - 4) + '" y="' + y(g).toFixed(1) + '" text-anchor="end">' + Math.round(g * 100) + '%</text>');
+        }
+        curve.forEach(function (p) {
+            parts.push('<text class="ds-ring-tick" x="' + x(p.vnodes).toFixed(1) + '" y="' + (B + 14) + '" text-anchor="middle">' + p.vnodes + '</text>');
+        });
+        parts.push('<text class="ds-ring-tick" x="' + ((L + Rt) / 2) + '" y="' + (B + 30) + '" text-anchor="middle">virtual nodes per node (log scale)</text>' +
+            '<text class="ds-ring-tick" x="4" y="9">share of the ring, % of the mean share</text>');
+        var v = s.config.vnodes;
+        if (s.config.placement === 'ring') {
+            parts.push('<path class="ds-ring-now" d="M' + x(v).toFixed(1) + ' ' + T + 'V' + B + '"/>');
+        }
+        var line = function (f, cls) {
+            return '<path class="' + cls + '" d="' + curve.map(function (p, i) { return (i ? 'L' : 'M') + x(p.vnodes).toFixed(1) + ' ' + y(f(p)).toFixed(1); }).join('') + '"/>';
+        };
+        parts.push(line(function (p) { return core.shareSd(n, p.vnodes); }, 'ds-ring-model'));
+        parts.push(line(function (p) { return p.mean.maxOverMean - 1; }, 'ds-ring-series ds-ring-max'));
+        parts.push(line(function (p) { return p.mean.cov; }, 'ds-ring-series ds-ring-sd'));
+        curve.forEach(function (p) {
+            var cx = x(p.vnodes).toFixed(1);
+            parts.push('<circle class="ds-ring-max-dot" cx="' + cx + '" cy="' + y(p.mean.maxOverMean - 1).toFixed(1) + '" r="3"/>' +
+                '<rect class="ds-ring-sd-dot" x="' + (cx - 3) + '" y="' + (y(p.mean.cov) - 3).toFixed(1) + '" width="6" height="6"/>' +
+                '<circle class="ds-ring-this" cx="' + cx + '" cy="' + y(p.ring.maxOverMean - 1).toFixed(1) + '" r="4"/>');
+        });
+        if (now) {
+            parts.push('<circle class="ds-ring-this ds-ring-this-now" cx="' + x(v).toFixed(1) + '" cy="' + y(now.maxOverMean - 1).toFixed(1) + '" r="5"/>');
+        }
+        this.spreadLayer.innerHTML = parts.join('');
+
+        var at = function (vn) { return curve[core.SPREAD_STEPS.indexOf(vn)]; };
+        var times = function (r) { return r.toFixed(2) + '×'; };
+        var summary = 'With ' + n + ' equal nodes, the fullest node owns on average ' + times(at(1).mean.maxOverMean) +
+            ' the mean share with 1 virtual node each, ' + times(at(16).mean.maxOverMean) + ' with 16 and ' + times(at(256).mean.maxOverMean) +
+            ' with 256; the standard deviation of a node\'s share falls from ' + fmt.pct(at(1).mean.cov) + ' to ' + fmt.pct(at(256).mean.cov) +
+            ' of the mean (averages of ' + core.SPREAD_TRIALS + ' rings each).';
+        this.spreadText.textContent = 'How far the fullest node\'s share of the ring sits above the mean (dots) and the standard deviation of ' +
+            'the shares (squares), both averaged over ' + core.SPREAD_TRIALS + ' rings of these ' + n + ' nodes with tokens at other positions. ' +
+            'Dashed: the model √((n − 1)/(nv + 1)). Open circles: the fullest node on the ring of these names' +
+            (s.config.placement === 'ring' ? ', drawn above. Vertical line: ' + v + ' virtual nodes, the setting now.'
+                : '. The ring is not in use now: ' + PLACED[s.config.placement].replace(/^Placement/, 'placement').replace(/: $/, '') + ' has no tokens to spread.');
+        this.spreadTitle.textContent = summary;
+        this.spreadSvg.setAttribute('aria-label', summary);
+
+        var table = this.spreadTable;
+        table.textContent = '';
+        table.appendChild(el('caption', {}, 'Share of the ring, ' + n + ' equal nodes'));
+        var head = el('tr');
+        var trials = core.SPREAD_TRIALS + ' rings';
+        ['Virtual nodes', 'Fullest ÷ mean, ' + trials, 'Fullest ÷ mean, this ring', 'SD ÷ mean, ' + trials, 'SD ÷ mean, model'].forEach(function (h) {
+            head.appendChild(el('th', { scope: 'col' }, h));
+        });
+        table.appendChild(head);
+        curve.forEach(function (p) {
+            var tr = el('tr');
+            tr.appendChild(el('th', { scope: 'row' }, String(p.vnodes)));
+            [times(p.mean.maxOverMean), times(p.ring.maxOverMean), fmt.pct(p.mean.cov), fmt.pct(core.shareSd(n, p.vnodes))].forEach(function (c) {
+                tr.appendChild(el('td', {}, c));
+            });
+            table.appendChild(tr);
+        });
     };
 
     // Keys as ticks inside the band (coloured by owner), moved keys on the inner circle;
@@ -599,8 +795,12 @@
                     moved.push('M' + point(a, R - 50) + 'L' + point(a, R - 38));
                 }
             }
+            // With hundreds of tokens the owners' colours change faster than the ticks can show;
+            // the band carries ownership and the ticks turn neutral.
+            var plain = s.tokens.length > 200;
             Object.keys(byOwner).sort().forEach(function (owner) {
-                out.push('<path class="ds-ring-key ' + colour(owner) + (sel && sel !== owner ? ' ds-ring-dim' : '') + '" d="' + byOwner[owner].join('') + '"/>');
+                out.push('<path class="ds-ring-key ' + (plain ? 'ds-ring-key-plain' : colour(owner)) + (sel && sel !== owner ? ' ds-ring-dim' : '') +
+                    '" d="' + byOwner[owner].join('') + '"/>');
             });
             if (moved.length) {
                 out.push('<path class="ds-ring-moved' + animate + '" d="' + moved.join('') + '"/>');

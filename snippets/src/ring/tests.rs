@@ -154,3 +154,124 @@ fn an_empty_ring_owns_nothing() {
     assert!(r.preference_list("key-1", 3).is_empty());
     assert_eq!(mod_owner("key-1", &[]), None);
 }
+
+#[test]
+fn ownership_adds_up_to_the_whole_ring_and_matches_the_arcs() {
+    for vnodes in [1, 3, 64] {
+        let r = ring(vnodes, &["node-a", "node-b", "node-c", "node-d", "node-e"]);
+        let owned = r.ownership();
+        assert_eq!(owned.values().sum::<u64>(), 1 << 32);
+        // Brute force: a position belongs to the owner of the first token at or after it,
+        // so each token's arc runs back to the previous token.
+        let tokens: Vec<(u32, &str)> = r.tokens().collect();
+        let mut brute: BTreeMap<&str, u64> = BTreeMap::new();
+        for (i, (t, n)) in tokens.iter().enumerate() {
+            let prev = if i == 0 {
+                i64::from(tokens[tokens.len() - 1].0) - (1 << 32)
+            } else {
+                i64::from(tokens[i - 1].0)
+            };
+            *brute.entry(n).or_default() += u64::try_from(i64::from(*t) - prev).unwrap();
+        }
+        assert_eq!(owned, brute);
+    }
+    assert!(Ring::new(4).ownership().is_empty());
+    let solo = ring(1, &["solo"]);
+    assert_eq!(solo.ownership()["solo"], 1 << 32);
+}
+
+#[test]
+fn more_virtual_nodes_narrow_the_spread_of_ownership() {
+    // The fullest node's share over the mean share, for 8 nodes.
+    let names = [
+        "node-a", "node-b", "node-c", "node-d", "node-e", "node-f", "node-g", "node-h",
+    ];
+    let max_over_mean = |vnodes: u32| -> f64 {
+        let r = ring(vnodes, &names);
+        let max = r.ownership().values().copied().max().unwrap();
+        // u64 → f64 is exact below 2⁵³; the mean share is 2³² / 8.
+        max as f64 / (f64::from(u32::MAX) + 1.0) * 8.0
+    };
+    let (one, many) = (max_over_mean(1), max_over_mean(256));
+    assert!(one > 1.5, "1 vnode: {one}");
+    assert!(many < 1.2, "256 vnodes: {many}");
+}
+
+#[test]
+fn jump_matches_published_values() {
+    // Values from an independent implementation of the paper's reference code.
+    assert_eq!(jump(0, 60), 0);
+    assert_eq!(jump(1, 60), 55);
+    assert_eq!(jump(2, 60), 46);
+    assert_eq!(jump(12_345, 1), 0);
+}
+
+#[test]
+fn jump_grows_by_moving_keys_only_to_the_new_bucket_and_balances_closely() {
+    let all = keys(20_000);
+    for n in 1..10_u32 {
+        let mut moved = 0;
+        for key in &all {
+            let h = u64::from(hash32(key));
+            let (before, after) = (jump(h, n), jump(h, n + 1));
+            assert!(after == before || after == n, "{key}: {before} → {after}");
+            moved += usize::from(after != before);
+        }
+        // Ideal 1/(n + 1) of 20,000; jump hash has no token spread, only sampling noise
+        // (a binomial standard deviation of at most 71 keys here).
+        let ideal = 20_000 / (n as usize + 1);
+        assert!(
+            moved.abs_diff(ideal) < 300,
+            "{n} → {}: moved {moved}",
+            n + 1
+        );
+    }
+}
+
+#[test]
+fn rendezvous_moves_only_the_keys_of_the_node_that_changes() {
+    let five = ["node-a", "node-b", "node-c", "node-d", "node-e"];
+    let four = ["node-a", "node-b", "node-c", "node-d"];
+    let without_b = ["node-a", "node-c", "node-d", "node-e"];
+    let mut to_e = 0;
+    for key in keys(10_000) {
+        let all = rendezvous(&key, &five, 5);
+        assert_eq!(
+            rendezvous(&key, &four, 1)[0],
+            all.iter().find(|n| **n != "node-e").copied().unwrap()
+        );
+        if all[0] == "node-e" {
+            to_e += 1;
+        }
+        assert_eq!(
+            rendezvous(&key, &without_b, 1)[0],
+            all.iter().find(|n| **n != "node-b").copied().unwrap()
+        );
+        let list = rendezvous(&key, &five, 3);
+        let mut distinct = list.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 3);
+    }
+    // A fifth node takes about a fifth, 2,000 of 10,000.
+    assert!((1_800..=2_200).contains(&to_e), "node-e owns {to_e}");
+}
+
+#[test]
+fn jump_over_names_renumbers_when_a_middle_node_leaves() {
+    let five = ["node-a", "node-b", "node-c", "node-d", "node-e"];
+    let without_b = ["node-a", "node-c", "node-d", "node-e"];
+    let without_e = ["node-a", "node-b", "node-c", "node-d"];
+    let all = keys(10_000);
+    let moved = |after: &[&str]| {
+        all.iter()
+            .filter(|k| jump_owner(k, &five) != jump_owner(k, after))
+            .count()
+    };
+    // Dropping the last bucket moves only its fifth; dropping B shifts C, D and E down one
+    // bucket each, and most of their keys change node.
+    let (last, middle) = (moved(&without_e), moved(&without_b));
+    assert!((1_800..=2_200).contains(&last), "removing E moved {last}");
+    assert!(middle > 2 * last, "removing B moved {middle}");
+    assert_eq!(jump_owner("k", &[]), None);
+}

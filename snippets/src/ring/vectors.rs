@@ -3,7 +3,8 @@
 //!
 //! The test fails when the file on disk differs from what this code produces; run it with
 //! `UPDATE_EXPECT=1` to rewrite the file, then review the diff. The JSON is written by hand,
-//! in a fixed order, so the file is byte-for-byte reproducible; numbers are `u32`, never floats.
+//! in a fixed order, so the file is byte-for-byte reproducible; numbers are integers (`u32` hashes, `u64`
+//! arc lengths up to 2³²), never floats.
 
 use super::*;
 use std::fmt::Write as _;
@@ -56,6 +57,9 @@ fn equal(n: usize) -> Vec<(&'static str, u32)> {
     LETTERS[..n].iter().map(|&n| (n, 1)).collect()
 }
 
+/// Rings per point of the explorer's spread chart (its core's `SPREAD_TRIALS`).
+const SPREAD_TRIALS: usize = 16;
+
 fn key(i: usize) -> String {
     format!("key-{i}")
 }
@@ -97,24 +101,20 @@ fn change_case(
     (before, after): (Nodes<'_>, Nodes<'_>),
     keys: usize,
 ) {
-    let owner = |nodes: Nodes<'_>, k: &str| -> Option<String> {
-        if placement == "mod" {
-            let names: Vec<&str> = nodes.iter().map(|(n, _)| *n).collect();
-            mod_owner(k, &names).map(str::to_string)
-        } else {
-            build(vnodes, nodes).owner(k).map(str::to_string)
-        }
-    };
     let (rb, ra) = (build(vnodes, before), build(vnodes, after));
+    let owner = |nodes: Nodes<'_>, ring: &Ring, k: &str| -> Option<String> {
+        let names: Vec<&str> = nodes.iter().map(|(n, _)| *n).collect();
+        match placement {
+            "mod" => mod_owner(k, &names),
+            "hrw" => rendezvous(k, &names, 1).first().copied(),
+            "jump" => jump_owner(k, &names),
+            _ => ring.owner(k),
+        }
+        .map(str::to_string)
+    };
     let moved: Vec<String> = (0..keys)
         .map(key)
-        .filter(|k| {
-            if placement == "mod" {
-                owner(before, k) != owner(after, k)
-            } else {
-                rb.owner(k) != ra.owner(k)
-            }
-        })
+        .filter(|k| owner(before, &rb, k) != owner(after, &ra, k))
         .collect();
     *count += 1 + moved.len();
     out.push(format!(
@@ -169,6 +169,77 @@ fn vectors() -> (String, usize) {
         50,
     );
 
+    // How much of the ring each node owns as virtual nodes double, on the rings the
+    // explorer's spread-versus-virtual-nodes chart averages: trial 0 uses the nodes' own
+    // names, trial t > 0 the names with "@t" appended, which places every token elsewhere.
+    let mut owned = Vec::new();
+    for n in [4, 8] {
+        for vnodes in (0..=8).map(|p| 1 << p) {
+            for trial in 0..SPREAD_TRIALS {
+                let names: Vec<String> = LETTERS[..n]
+                    .iter()
+                    .map(|l| {
+                        if trial == 0 {
+                            (*l).to_string()
+                        } else {
+                            format!("{l}@{trial}")
+                        }
+                    })
+                    .collect();
+                let nodes: Vec<(&str, u32)> = names.iter().map(|n| (n.as_str(), 1)).collect();
+                let ring = build(vnodes, &nodes);
+                let lengths = ring.ownership();
+                count += lengths.len();
+                owned.push(format!(
+                    "    {{\"vnodes\": {vnodes}, \"nodes\": {}, \"owned\": {}}}",
+                    nodes_json(&nodes),
+                    list(&lengths, |(n, l)| format!("[{}, {l}]", s(n))),
+                ));
+            }
+        }
+    }
+
+    // Jump hash on raw 64-bit keys (below 2^53, so JSON and JavaScript hold them exactly),
+    // including the published values for 60 buckets.
+    let mut jumps = Vec::new();
+    for key in [
+        0_u64,
+        1,
+        2,
+        3,
+        12_345,
+        4_105_692_849,
+        (1 << 32) - 1,
+        (1 << 53) - 1,
+    ] {
+        for buckets in [1_u32, 2, 5, 8, 60, 1_000, (1 << 31) - 1] {
+            jumps.push(format!("[{key}, {buckets}, {}]", jump(key, buckets)));
+            count += 1;
+        }
+    }
+    // Rendezvous preference lists and jump owners of 200 keys on five nodes.
+    let five: Vec<&str> = LETTERS[..5].to_vec();
+    let hrw_keys = list(0..200, |i| {
+        format!(
+            "[{}, {}]",
+            s(&key(i)),
+            list(rendezvous(&key(i), &five, 3), s)
+        )
+    });
+    let jump_keys = list(0..200, |i| {
+        format!(
+            "[{}, {}]",
+            s(&key(i)),
+            s(jump_owner(&key(i), &five).unwrap())
+        )
+    });
+    count += 400;
+    let placements = format!(
+        "    {{\"placement\": \"hrw\", \"nodes\": {}, \"replicas\": 3,\n     \"keys\": {hrw_keys}}},\n    {{\"placement\": \"jump\", \"nodes\": {}, \"replicas\": 1,\n     \"keys\": {jump_keys}}}",
+        nodes_json(&equal(5)),
+        nodes_json(&equal(5)),
+    );
+
     let mut changes = Vec::new();
     let mut c = |placement: &str, vnodes: u32, before: Nodes<'_>, after: Nodes<'_>| {
         change_case(
@@ -207,11 +278,19 @@ fn vectors() -> (String, usize) {
         &equal(5),
         &[("node-a", 1), ("node-b", 1), ("node-d", 1), ("node-e", 1)],
     );
+    let without_b = [("node-a", 1), ("node-c", 1), ("node-d", 1), ("node-e", 1)];
+    for placement in ["hrw", "jump"] {
+        c(placement, 1, &equal(4), &equal(5));
+        c(placement, 1, &equal(5), &without_b);
+    }
+    c("jump", 1, &equal(5), &equal(4));
 
     let text = format!(
-        "{{\n  \"about\": \"Written by snippets/src/ring/vectors.rs (UPDATE_EXPECT=1 cargo test -p snippets ring); checked by theme/tests/ring-core.test.js.\",\n  \"checks\": {count},\n  \"hashes\": {hashes},\n  \"rings\": [\n{}\n  ],\n  \"changes\": [\n{}\n  ]\n}}\n",
+        "{{\n  \"about\": \"Written by snippets/src/ring/vectors.rs (UPDATE_EXPECT=1 cargo test -p snippets ring); checked by theme/tests/ring-core.test.js.\",\n  \"checks\": {count},\n  \"hashes\": {hashes},\n  \"rings\": [\n{}\n  ],\n  \"jump\": [{}],\n  \"placements\": [\n{placements}\n  ],\n  \"changes\": [\n{}\n  ],\n  \"ownership\": [\n{}\n  ]\n}}\n",
         rings.join(",\n"),
+        jumps.join(", "),
         changes.join(",\n"),
+        owned.join(",\n"),
     );
     (text, count)
 }
