@@ -162,7 +162,9 @@ pub struct Config {
 }
 
 impl Default for Config {
-    /// The Raft paper's evaluation range of 150–300 ms, heartbeats every 50 ms.
+    /// The timeouts the Raft paper recommends (§9.3: 150–300 ms), heartbeats every 50 ms,
+    /// a no-op on election, and at most 4 entries per message, so that a follower that
+    /// missed a burst of commands needs many round trips to catch up.
     fn default() -> Config {
         Config {
             election_timeout: (150, 300),
