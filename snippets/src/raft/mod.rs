@@ -86,6 +86,12 @@ mod tests {
                 sim.converged(),
                 "seed {seed}: logs differ 1 s after recovery"
             );
+            // Every state machine applied the same committed log to the same state.
+            let first = &sim.machines()[0];
+            for (node, machine) in sim.nodes().iter().zip(sim.machines()) {
+                assert_eq!(machine.applied(), node.commit_index(), "seed {seed}");
+                assert_eq!(machine, first, "seed {seed}");
+            }
             assert!(sim.checker().violations().is_empty(), "seed {seed}");
             events += sim.events();
         }

@@ -683,6 +683,42 @@ mod tests {
     }
 
     #[test]
+    fn slow_messages_have_a_heavy_tail() {
+        let faults = Faults {
+            slow: 1_000, // every message slow, to measure the tail
+            slow_max: 3_000,
+            ..Faults::NONE
+        };
+        let mut sim = Sim::new(3, Config::default(), faults, 5);
+        let delays: Vec<u64> = (0..60_000).map(|_| sim.delay()).collect();
+        let share = |ms| delays.iter().filter(|&&d| d > ms).count() as f64 / 60_000.0;
+        assert!(delays.iter().all(|&d| (SLOW_MS..=3_000).contains(&d)));
+        // P(delay > x) = 50 / x: one in six beyond the longest election timeout.
+        assert!((share(300) - 50.0 / 300.0).abs() < 0.01, "{}", share(300));
+        assert!((share(1_000) - 0.05).abs() < 0.005, "{}", share(1_000));
+    }
+
+    #[test]
+    fn a_one_way_cut_deposes_a_leader_that_still_hears_everyone() {
+        let mut sim = Sim::new(3, Config::default(), Faults::NONE, 1);
+        sim.run(500);
+        let old = sim.leader().expect("a leader within 500 ms");
+        let others: Vec<NodeId> = (0..3).filter(|&i| i != old).collect();
+        // The leader can no longer send, but still receives.
+        sim.cut_links(&[(old, others[0]), (old, others[1])]);
+        sim.run(1_000);
+        let new = sim.leader().expect("a new leader");
+        assert_ne!(new, old);
+        // The old leader heard the new term and stepped down, though nobody hears it.
+        assert_eq!(sim.nodes()[old].role(), Role::Follower);
+        assert_eq!(sim.nodes()[old].term(), sim.nodes()[new].term());
+        sim.heal();
+        sim.run(200);
+        assert!(sim.converged());
+        assert!(sim.checker().violations().is_empty());
+    }
+
+    #[test]
     fn same_seed_same_run() {
         let run = |seed| {
             let mut sim = Sim::new(5, Config::default(), Faults::CHAOS, seed);

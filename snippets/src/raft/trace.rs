@@ -234,6 +234,24 @@ mod tests {
     }
 
     #[test]
+    fn a_cut_lists_every_failed_link() {
+        let mut sim = Sim::new(3, Config::default(), Faults::NONE, 1);
+        sim.record(1);
+        sim.cut_links(&[(2, 0)]);
+        sim.cut_links(&[(0, 1)]);
+        sim.heal();
+        let lines: Vec<String> = sim.trace().lines().skip(1).map(String::from).collect();
+        assert_eq!(
+            lines,
+            [
+                r#"{"t":0,"ev":"cut","links":[[2,0]]}"#,
+                r#"{"t":0,"ev":"cut","links":[[0,1],[2,0]]}"#,
+                r#"{"t":0,"ev":"heal"}"#,
+            ]
+        );
+    }
+
+    #[test]
     fn every_line_is_one_flat_json_object_with_t_and_ev() {
         for line in golden_run().lines() {
             assert!(
