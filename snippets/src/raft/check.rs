@@ -695,4 +695,44 @@ mod tests {
             }]
         );
     }
+
+    /// A follower told by leader 0 of term `term` that index 1 is committed.
+    fn committed_follower(id: NodeId, term: Term, first: Entry) -> Node {
+        let mut follower = server(id, term, vec![first]);
+        follower.step(
+            0,
+            Message::AppendEntries {
+                term,
+                prev_log_index: 1,
+                prev_log_term: first.term,
+                entries: vec![],
+                leader_commit: 1,
+            },
+        );
+        assert_eq!(follower.commit_index(), 1);
+        follower
+    }
+
+    #[test]
+    fn two_entries_committed_at_one_index_are_caught() {
+        let mut c = Checker::new(3);
+        c.observe(&committed_follower(1, 1, entry(1, 5)));
+        c.observe(&committed_follower(2, 2, entry(2, 6)));
+        assert_eq!(
+            c.violations(),
+            &[Violation::StateMachineSafety { index: 1, node: 2 }]
+        );
+    }
+
+    #[test]
+    fn a_committed_entry_removed_from_a_log_is_caught() {
+        let mut c = Checker::new(3);
+        c.observe(&committed_follower(1, 1, entry(1, 5)));
+        // The same server, seen again with index 1 gone: nothing may remove it.
+        c.observe(&server(1, 1, vec![]));
+        assert!(
+            c.violations()
+                .contains(&Violation::StateMachineSafety { index: 1, node: 1 })
+        );
+    }
 }
