@@ -204,6 +204,49 @@ mod tests {
         caught("volatile_vote");
     }
 
+    /// Whether every server's state machine applied each distinct command exactly once:
+    /// its counter equals the number of distinct commands in the entries it applied.
+    fn exactly_once(sim: &Sim) -> bool {
+        sim.nodes().iter().zip(sim.machines()).all(|(node, machine)| {
+            let applied = &node.log()[..machine.applied()];
+            let distinct: std::collections::BTreeSet<u64> = applied
+                .iter()
+                .map(|e| e.command)
+                .filter(|&c| c != super::node::NOOP)
+                .collect();
+            machine.counter() == distinct.len() as u64
+        })
+    }
+
+    /// The reference faults plus clients that resend their latest command every 20 ms on
+    /// average: with sessions every command is applied once on every server; without them,
+    /// some run applies a retried command twice.
+    #[test]
+    fn retries_under_chaos_are_applied_once() {
+        let faults = Faults {
+            retry: 50,
+            ..Faults::CHAOS
+        };
+        let run = |seed, sessions| {
+            let mut sim = Sim::new(3, Config::default(), faults, seed);
+            sim.set_sessions(sessions);
+            sim.run(CHAOS_MS);
+            sim.heal_and_wait(LIVENESS_BOUND_MS);
+            sim.run(1_000);
+            assert!(sim.checker().violations().is_empty(), "seed {seed}");
+            sim
+        };
+        for seed in 0..100 {
+            assert!(exactly_once(&run(seed, true)), "seed {seed}");
+        }
+        let twice = (0..100).find(|&seed| !exactly_once(&run(seed, false)));
+        assert_eq!(twice, Some(RETRY_CAUGHT_AT), "first seed applying a retry twice");
+    }
+
+    /// The first seed of [`retries_under_chaos_are_applied_once`] whose run without
+    /// sessions applies a retried command twice.
+    const RETRY_CAUGHT_AT: u32 = 0;
+
     #[test]
     fn five_servers_stay_safe_and_recover() {
         safety_and_liveness(5);

@@ -55,6 +55,9 @@ pub struct Faults {
     /// picks any server). Fault injectors aim at the leader because its crash is the one
     /// that forces an election and leaves its latest entries on only some servers.
     pub leader_crash: u32,
+    /// Chance, each millisecond, that the client sends its latest command again, with the
+    /// same serial number, to a random live server, as a client does after a timeout.
+    pub retry: u32,
 }
 
 /// The shortest delay of a slow message, in milliseconds: one heartbeat interval.
@@ -78,6 +81,7 @@ impl Faults {
         cut: 0,
         burst: 0,
         leader_crash: 0,
+        retry: 0,
     };
 
     /// The reference scenario: everything in [`Faults::CLEAN`], and also 5% of messages
@@ -109,6 +113,7 @@ impl Faults {
         cut: 0,
         burst: 0,
         leader_crash: 0,
+        retry: 0,
     };
 }
 
@@ -421,6 +426,10 @@ impl Sim {
         if self.rng.chance(f.client) {
             let id = self.rng.range(0, n as u64) as NodeId;
             self.propose(id);
+        }
+        if f.retry > 0 && self.rng.chance(f.retry) && self.next_command > 1 {
+            let id = self.rng.range(0, n as u64) as NodeId;
+            self.submit(id, self.next_command - 1);
         }
         if f.burst > 0 && self.rng.chance(f.burst) {
             let id = self.rng.range(0, n as u64) as NodeId;
