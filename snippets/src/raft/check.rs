@@ -9,7 +9,13 @@
 //! - **Log Matching**: two logs with an entry of the same index and term are identical up
 //!   to that index. Checked as "an (index, term) pair always names the same command and
 //!   the same previous term", which implies it by induction on the index.
-//! - **Leader Completeness**: a leader's log holds every entry committed before it won.
+//! - **Leader Completeness**: an entry committed in a term is in the log of every leader of
+//!   every later term. Checked both ways round: when a server wins, against every entry
+//!   already known to be committed in an earlier term; and when an entry is first seen
+//!   committed, against the log of every leader of a later term seen so far (a leader
+//!   elected with a late vote can win after others have moved on).
+//! - A server's commit index never points past the end of its log.
+//! - A leader holds votes from a majority granted in its own term.
 //! - **State Machine Safety**: no two servers apply different entries at one index.
 //! - A server's term never decreases, and it grants at most one vote per term, across
 //!   restarts.
@@ -18,6 +24,7 @@
 //! each check costs time in proportion to what changed, not to the whole history.
 
 use super::node::{Entry, Index, Node, NodeId, Role, Term};
+use crate::quorum::majority;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -63,6 +70,25 @@ pub enum Violation {
         /// The server that disagreed with the first commit there.
         node: NodeId,
     },
+    /// A server became leader without votes from a majority in its term (its own vote
+    /// included). Every election needs them; this is the core of Election Safety.
+    LeaderWithoutQuorum {
+        /// The leader.
+        node: NodeId,
+        /// Its term.
+        term: Term,
+        /// The votes granted to it in that term, its own included.
+        votes: usize,
+    },
+    /// A server's commit index pointed past the end of its log.
+    CommitBeyondLog {
+        /// The server.
+        node: NodeId,
+        /// Its commit index.
+        commit: Index,
+        /// The length of its log.
+        len: Index,
+    },
     /// A server's term went down, for example after a restart that lost it.
     TermDecreased {
         /// The server.
@@ -75,6 +101,23 @@ pub enum Violation {
         /// The term.
         term: Term,
     },
+}
+
+impl Violation {
+    /// The name of the broken property, as in the handbook: `"ElectionSafety"` and so on.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Violation::ElectionSafety { .. } => "ElectionSafety",
+            Violation::LeaderAppendOnly { .. } => "LeaderAppendOnly",
+            Violation::LogMatching { .. } => "LogMatching",
+            Violation::LeaderCompleteness { .. } => "LeaderCompleteness",
+            Violation::StateMachineSafety { .. } => "StateMachineSafety",
+            Violation::LeaderWithoutQuorum { .. } => "LeaderWithoutQuorum",
+            Violation::CommitBeyondLog { .. } => "CommitBeyondLog",
+            Violation::TermDecreased { .. } => "TermDecreased",
+            Violation::DoubleVote { .. } => "DoubleVote",
+        }
+    }
 }
 
 impl fmt::Display for Violation {
@@ -110,6 +153,14 @@ impl fmt::Display for Violation {
                     "state machine safety: server {node} disagrees at committed index {index}"
                 )
             }
+            Violation::LeaderWithoutQuorum { node, term, votes } => write!(
+                f,
+                "server {node} leads term {term} with only {votes} votes granted in it"
+            ),
+            Violation::CommitBeyondLog { node, commit, len } => write!(
+                f,
+                "server {node} has commit index {commit} but only {len} entries"
+            ),
             Violation::TermDecreased { node } => write!(f, "server {node}'s term went down"),
             Violation::DoubleVote { node, term } => {
                 write!(f, "server {node} voted twice in term {term}")
@@ -124,6 +175,9 @@ struct Seen {
     term: Term,
     /// The log as of the last check, to find what changed.
     log: Vec<Entry>,
+    /// The server's truncation count at the last check; `None` when unknown (at the start
+    /// and after a restart), which forces a full comparison.
+    truncations: Option<u64>,
     /// The commit index as of the last check in this incarnation (0 after a restart).
     commit: Index,
     /// The term in which this server was last seen as leader.
@@ -139,6 +193,13 @@ pub struct Checker {
     /// (index, term) to (command, term of the previous entry).
     entries: BTreeMap<(Index, Term), (u64, Term)>,
     committed: Vec<Entry>,
+    /// For each committed entry, the term of the first server seen holding it committed.
+    /// The entry was committed in that term or earlier, so every leader of a later term
+    /// must hold it.
+    commit_terms: Vec<Term>,
+    /// Each term's leader and its log as last seen while it led (a leader only appends,
+    /// so that log holds everything it ever held in that term).
+    leader_logs: BTreeMap<Term, (NodeId, Vec<Entry>)>,
     violations: Vec<Violation>,
 }
 
@@ -179,6 +240,7 @@ impl Checker {
     pub fn restarted(&mut self, node: NodeId) {
         self.seen[node].commit = 0;
         self.seen[node].leading = None;
+        self.seen[node].truncations = None;
     }
 
     /// Checks one server after an event that may have changed it.
@@ -203,8 +265,23 @@ impl Checker {
     fn check_log(&mut self, node: &Node) {
         let id = node.id();
         let log = node.log();
-        let old = std::mem::take(&mut self.seen[id].log);
-        let same = old.iter().zip(log).take_while(|(a, b)| a == b).count();
+        // A node's log changes only by cuts and appends. With no cut since the last check,
+        // the old log is a prefix of the new one; after one cut, everything below the cut
+        // is. Only the rest needs comparing, which keeps a check cheap on a long log.
+        let (cuts, cut_to) = node.truncations();
+        let seen_cuts = self.seen[id].truncations.replace(cuts);
+        let old = &self.seen[id].log;
+        let unchanged = match seen_cuts {
+            Some(seen) if seen == cuts => old.len().min(log.len()),
+            Some(seen) if seen + 1 == cuts => cut_to.min(old.len()).min(log.len()),
+            _ => 0,
+        };
+        let same = unchanged
+            + old[unchanged..]
+                .iter()
+                .zip(&log[unchanged..])
+                .take_while(|(a, b)| a == b)
+                .count();
         if same < old.len() {
             // Entries were removed or replaced from index same + 1 on.
             if self.seen[id].commit > same {
@@ -234,7 +311,9 @@ impl Checker {
                 });
             }
         }
-        self.seen[id].log = log.to_vec();
+        let seen = &mut self.seen[id].log;
+        seen.truncate(same);
+        seen.extend_from_slice(&log[same..]);
     }
 
     fn check_leader(&mut self, node: &Node) {
@@ -248,27 +327,57 @@ impl Checker {
             });
         }
         if self.seen[id].leading != Some(term) {
-            // Just elected: its log must hold everything committed so far.
-            let missing = self
-                .committed
-                .iter()
-                .enumerate()
-                .find(|(i, e)| node.log().get(*i) != Some(e));
-            if let Some((i, _)) = missing {
+            // Just elected: its log must hold everything committed in earlier terms.
+            let missing = (0..self.committed.len()).find(|&i| {
+                self.commit_terms[i] < term && node.log().get(i) != Some(&self.committed[i])
+            });
+            if let Some(i) = missing {
                 self.report(Violation::LeaderCompleteness {
                     node: id,
                     term,
                     index: i + 1,
                 });
             }
+            // Its own vote, and every vote granted to it in this term.
+            let votes = 1 + self
+                .votes
+                .iter()
+                .filter(|&(&(voter, t), &c)| t == term && c == id && voter != id)
+                .count();
+            if votes < majority(self.seen.len()) {
+                self.report(Violation::LeaderWithoutQuorum {
+                    node: id,
+                    term,
+                    votes,
+                });
+            }
             self.seen[id].leading = Some(term);
+        }
+        // Keep a copy of the leader's log, extended as it appends (Leader Append-Only is
+        // checked separately, so appending is all that can happen while it leads).
+        let (leader, kept) = self
+            .leader_logs
+            .entry(term)
+            .or_insert_with(|| (id, Vec::new()));
+        if *leader == id && kept.len() < node.log().len() {
+            let from = kept.len();
+            kept.extend_from_slice(&node.log()[from..]);
         }
     }
 
     fn check_commits(&mut self, node: &Node) {
         let id = node.id();
         let from = self.seen[id].commit;
-        let to = node.commit_index().min(node.log().len());
+        let len = node.log().len();
+        if node.commit_index() > len {
+            // Never clip silently: a commit index past the log is a bug in itself.
+            self.report(Violation::CommitBeyondLog {
+                node: id,
+                commit: node.commit_index(),
+                len,
+            });
+        }
+        let to = node.commit_index().min(len);
         for index in from + 1..=to {
             let entry = node.log()[index - 1];
             match self.committed.get(index - 1) {
@@ -276,8 +385,30 @@ impl Checker {
                     self.report(Violation::StateMachineSafety { index, node: id });
                 }
                 Some(_) => {}
-                None => self.committed.push(entry),
+                None => {
+                    self.committed.push(entry);
+                    self.commit_terms.push(node.term());
+                    self.check_later_leaders(index, entry, node.term());
+                }
             }
+        }
+    }
+
+    /// A newly committed entry, first seen committed in `term`, against every leader of a
+    /// later term seen so far.
+    fn check_later_leaders(&mut self, index: Index, entry: Entry, term: Term) {
+        let lacking: Vec<(Term, NodeId)> = self
+            .leader_logs
+            .range(term + 1..)
+            .filter(|(_, (_, log))| log.get(index - 1) != Some(&entry))
+            .map(|(&t, &(leader, _))| (t, leader))
+            .collect();
+        for (t, leader) in lacking {
+            self.report(Violation::LeaderCompleteness {
+                node: leader,
+                term: t,
+                index,
+            });
         }
     }
 }
@@ -314,12 +445,26 @@ mod tests {
             };
             n.step(voter, vote);
             assert_eq!(n.role(), Role::Leader);
+            c.vote(voter, id, 1);
             c.observe(&n);
         }
-        assert!(matches!(
-            c.violations()[0],
-            Violation::ElectionSafety { term: 1, .. }
-        ));
+        assert_eq!(
+            c.violations(),
+            &[
+                Violation::DoubleVote { node: 2, term: 1 },
+                Violation::ElectionSafety {
+                    term: 1,
+                    first: 0,
+                    second: 1
+                },
+                // The voter's second vote does not count, so server 1 has only its own.
+                Violation::LeaderWithoutQuorum {
+                    node: 1,
+                    term: 1,
+                    votes: 1
+                },
+            ]
+        );
     }
 
     #[test]
@@ -366,5 +511,228 @@ mod tests {
                 index: 1
             }
         ));
+    }
+
+    fn entry(term: Term, command: u64) -> Entry {
+        Entry { term, command }
+    }
+
+    /// A server seen with exactly this persistent state, as after a restart.
+    fn server(id: NodeId, term: Term, log: Vec<Entry>) -> Node {
+        let state = Persistent {
+            current_term: term,
+            voted_for: None,
+            log,
+        };
+        Node::restart(id, 3, Config::default(), state, 1)
+    }
+
+    #[test]
+    fn one_index_and_term_naming_two_entries_is_caught() {
+        let mut c = Checker::new(3);
+        c.observe(&server(0, 2, vec![entry(1, 1), entry(2, 5)]));
+        assert!(c.violations().is_empty());
+        // Same index and term, another command.
+        c.observe(&server(1, 2, vec![entry(1, 1), entry(2, 6)]));
+        assert_eq!(
+            c.violations(),
+            &[Violation::LogMatching { index: 2, term: 2 }]
+        );
+        // Same index, term and command, but a different history before it.
+        let mut c = Checker::new(3);
+        c.observe(&server(0, 2, vec![entry(1, 1), entry(2, 5)]));
+        c.observe(&server(2, 2, vec![entry(2, 1), entry(2, 5)]));
+        assert_eq!(
+            c.violations(),
+            &[Violation::LogMatching { index: 2, term: 2 }]
+        );
+    }
+
+    #[test]
+    fn a_leader_that_loses_an_entry_is_caught() {
+        let mut c = Checker::new(3);
+        let mut leader = Node::new(0, 3, Config::default(), 1);
+        leader.timeout_now();
+        leader.step(
+            1,
+            Message::Vote {
+                term: 1,
+                granted: true,
+            },
+        );
+        leader.propose(5).unwrap();
+        assert_eq!(leader.log().len(), 2); // its no-op and command 5
+        c.vote(1, 0, 1);
+        c.observe(&leader);
+        assert!(c.violations().is_empty());
+        // Seen again in the same term with its last entry gone.
+        let shorter = leader.log()[..1].to_vec();
+        c.observe(&server(0, 1, shorter));
+        assert_eq!(
+            c.violations(),
+            &[Violation::LeaderAppendOnly { node: 0, term: 1 }]
+        );
+    }
+
+    #[test]
+    fn a_term_that_goes_down_is_caught() {
+        let mut c = Checker::new(3);
+        c.observe(&server(1, 3, vec![]));
+        // A restart keeps the commit index at 0, never the term.
+        c.restarted(1);
+        c.observe(&server(1, 3, vec![]));
+        assert!(c.violations().is_empty());
+        c.observe(&server(1, 2, vec![]));
+        assert_eq!(c.violations(), &[Violation::TermDecreased { node: 1 }]);
+    }
+
+    #[test]
+    fn a_commit_index_past_the_log_is_caught() {
+        let mut c = Checker::new(3);
+        let bugs = crate::raft::node::Bugs {
+            truncate_always: true,
+            ..Default::default()
+        };
+        let config = Config {
+            bugs,
+            ..Config::default()
+        };
+        let state = Persistent {
+            current_term: 1,
+            voted_for: None,
+            log: vec![entry(1, 1), entry(1, 2)],
+        };
+        let mut follower = Node::restart(1, 3, config, state, 1);
+        let heartbeat = |prev_log_index, leader_commit| Message::AppendEntries {
+            term: 1,
+            prev_log_index,
+            prev_log_term: if prev_log_index == 0 { 0 } else { 1 },
+            entries: vec![],
+            leader_commit,
+        };
+        follower.step(0, heartbeat(2, 2));
+        c.observe(&follower);
+        assert_eq!(follower.commit_index(), 2);
+        // A late heartbeat with an older prevLogIndex: the buggy follower cuts its log.
+        follower.step(0, heartbeat(0, 0));
+        c.observe(&follower);
+        assert!(c.violations().contains(&Violation::CommitBeyondLog {
+            node: 1,
+            commit: 2,
+            len: 0
+        }));
+    }
+
+    #[test]
+    fn a_commit_seen_after_a_later_leader_won_is_checked_against_it() {
+        let mut c = Checker::new(3);
+        // Server 2 wins term 2 with an empty log; nothing is known committed yet.
+        let mut rogue = Node::new(2, 3, Config::default(), 1);
+        rogue.timeout_now();
+        rogue.timeout_now();
+        rogue.step(
+            0,
+            Message::Vote {
+                term: 2,
+                granted: true,
+            },
+        );
+        assert_eq!(rogue.role(), Role::Leader);
+        c.vote(0, 2, 2);
+        c.observe(&rogue);
+        assert!(c.violations().is_empty());
+        // Only now does a follower of term 1 report index 1 committed: server 2 lacks
+        // it, which the check at election time alone would have missed.
+        let mut follower = server(1, 1, vec![entry(1, 5)]);
+        follower.step(
+            0,
+            Message::AppendEntries {
+                term: 1,
+                prev_log_index: 1,
+                prev_log_term: 1,
+                entries: vec![],
+                leader_commit: 1,
+            },
+        );
+        c.observe(&follower);
+        assert!(c.violations().contains(&Violation::LeaderCompleteness {
+            node: 2,
+            term: 2,
+            index: 1
+        }));
+    }
+
+    #[test]
+    fn a_leader_counting_a_vote_from_an_earlier_term_is_caught() {
+        let bugs = crate::raft::node::Bugs {
+            count_stale_votes: true,
+            ..Default::default()
+        };
+        let config = Config {
+            bugs,
+            ..Config::default()
+        };
+        let mut c = Checker::new(3);
+        let mut candidate = Node::new(0, 3, config, 1);
+        candidate.timeout_now(); // term 1
+        c.vote(1, 0, 1); // granted in term 1, but slow to arrive
+        candidate.timeout_now(); // term 2
+        candidate.step(
+            1,
+            Message::Vote {
+                term: 1,
+                granted: true,
+            },
+        );
+        assert_eq!((candidate.role(), candidate.term()), (Role::Leader, 2));
+        c.observe(&candidate);
+        assert_eq!(
+            c.violations(),
+            &[Violation::LeaderWithoutQuorum {
+                node: 0,
+                term: 2,
+                votes: 1
+            }]
+        );
+    }
+
+    /// A follower told by leader 0 of term `term` that index 1 is committed.
+    fn committed_follower(id: NodeId, term: Term, first: Entry) -> Node {
+        let mut follower = server(id, term, vec![first]);
+        follower.step(
+            0,
+            Message::AppendEntries {
+                term,
+                prev_log_index: 1,
+                prev_log_term: first.term,
+                entries: vec![],
+                leader_commit: 1,
+            },
+        );
+        assert_eq!(follower.commit_index(), 1);
+        follower
+    }
+
+    #[test]
+    fn two_entries_committed_at_one_index_are_caught() {
+        let mut c = Checker::new(3);
+        c.observe(&committed_follower(1, 1, entry(1, 5)));
+        c.observe(&committed_follower(2, 2, entry(2, 6)));
+        assert_eq!(
+            c.violations(),
+            &[Violation::StateMachineSafety { index: 1, node: 2 }]
+        );
+    }
+
+    #[test]
+    fn a_committed_entry_removed_from_a_log_is_caught() {
+        let mut c = Checker::new(3);
+        c.observe(&committed_follower(1, 1, entry(1, 5)));
+        // The same server, seen again with index 1 gone: nothing may remove it.
+        c.observe(&server(1, 1, vec![]));
+        assert!(
+            c.violations()
+                .contains(&Violation::StateMachineSafety { index: 1, node: 1 })
+        );
     }
 }

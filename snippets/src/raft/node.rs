@@ -119,6 +119,30 @@ pub enum CommitRule {
     AnyTermBroken,
 }
 
+// region: bugs
+/// Classic implementation mistakes, each behind a switch that is off by default.
+///
+/// Production code never sets these. Tests turn one on and require the seeded random run
+/// to report a safety violation, which shows that the run and its checker can catch the
+/// mistake. A fifth mistake, counting replicas of entries from earlier terms, is
+/// [`CommitRule::AnyTermBroken`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Bugs {
+    /// A candidate counts a granted vote even when it was cast in an earlier term.
+    pub count_stale_votes: bool,
+    /// A follower caps its commit index by the length of its log, not by the index of
+    /// the last entry the leader's message vouched for.
+    pub commit_to_log_end: bool,
+    /// A server grants its vote without checking that the candidate's log is up to date.
+    pub skip_log_check: bool,
+    /// A follower deletes everything after `prevLogIndex` on every AppendEntries,
+    /// whether or not it conflicts with the leader's entries.
+    pub truncate_always: bool,
+    /// `votedFor` is kept in memory only, so a restart forgets it (the term survives).
+    pub volatile_vote: bool,
+}
+// endregion: bugs
+
 /// Timing and behaviour, the same for every server of a cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Config {
@@ -133,17 +157,22 @@ pub struct Config {
     pub commit_rule: CommitRule,
     /// At most this many entries in one AppendEntries message.
     pub max_batch: usize,
+    /// Deliberate mistakes for tests; all off by default.
+    pub bugs: Bugs,
 }
 
 impl Default for Config {
-    /// The Raft paper's evaluation range of 150–300 ms, heartbeats every 50 ms.
+    /// The timeouts the Raft paper recommends (§9.3: 150–300 ms), heartbeats every 50 ms,
+    /// a no-op on election, and at most 4 entries per message, so that a follower that
+    /// missed a burst of commands needs many round trips to catch up.
     fn default() -> Config {
         Config {
             election_timeout: (150, 300),
             heartbeat: 50,
             noop_on_election: true,
             commit_rule: CommitRule::CurrentTermOnly,
-            max_batch: 16,
+            max_batch: 4,
+            bugs: Bugs::default(),
         }
     }
 }
@@ -176,6 +205,9 @@ pub struct Node {
     elapsed: u64,
     timeout: u64,
     rng: Mulberry32,
+    /// How many times this incarnation removed entries from its log, and the length it last
+    /// cut the log to: lets the checker skip comparing the unchanged prefix of a long log.
+    truncations: (u64, Index),
 }
 
 impl Node {
@@ -197,9 +229,12 @@ impl Node {
         id: NodeId,
         cluster: usize,
         config: Config,
-        state: Persistent,
+        mut state: Persistent,
         seed: u32,
     ) -> Node {
+        if config.bugs.volatile_vote {
+            state.voted_for = None;
+        }
         let mut rng = Mulberry32::new(seed);
         let timeout = rng.range(config.election_timeout.0, config.election_timeout.1);
         Node {
@@ -216,6 +251,7 @@ impl Node {
             elapsed: 0,
             timeout,
             rng,
+            truncations: (0, 0),
         }
     }
 
@@ -246,6 +282,19 @@ impl Node {
     /// What survives a crash.
     pub fn persistent(&self) -> &Persistent {
         &self.state
+    }
+    /// How many times this incarnation has removed entries from its log, and the length it
+    /// last cut the log to. Between two cuts the log only grows.
+    pub fn truncations(&self) -> (u64, Index) {
+        self.truncations
+    }
+
+    /// Cuts the log to `len` entries, counting the cut if it removes anything.
+    fn truncate_log(&mut self, len: Index) {
+        if len < self.state.log.len() {
+            self.state.log.truncate(len);
+            self.truncations = (self.truncations.0 + 1, len);
+        }
     }
 
     fn last_log_index(&self) -> Index {
@@ -445,7 +494,8 @@ impl Node {
         // At least as up to date: a later last term wins; with equal last
         // terms, the longer log wins.
         let ours = (self.last_log_term(), self.last_log_index());
-        let up_to_date = (last_log_term, last_log_index) >= ours;
+        let up_to_date =
+            (last_log_term, last_log_index) >= ours || self.config.bugs.skip_log_check;
         let free = self.state.voted_for.is_none_or(|v| v == candidate);
         let granted = term == current && free && up_to_date;
         if granted {
@@ -465,7 +515,8 @@ impl Node {
     // endregion: vote
 
     fn handle_vote(&mut self, from: NodeId, term: Term, granted: bool) -> Vec<Envelope> {
-        if self.role != Role::Candidate || term != self.state.current_term || !granted {
+        let stale = term != self.state.current_term && !self.config.bugs.count_stale_votes;
+        if self.role != Role::Candidate || stale || !granted {
             return Vec::new();
         }
         self.votes[from] = true;
@@ -506,19 +557,29 @@ impl Node {
             let hint = self.last_log_index().min(prev_log_index.saturating_sub(1));
             return self.reply(leader, refuse(hint));
         }
+        if self.config.bugs.truncate_always {
+            self.truncate_log(prev_log_index);
+        }
         for (offset, entry) in entries.iter().enumerate() {
             let index = prev_log_index + 1 + offset;
             match self.term_at(index) {
                 // Already have it.
                 Some(t) if t == entry.term => continue,
                 // A conflict: drop it and everything after it.
-                Some(_) => self.state.log.truncate(index - 1),
+                Some(_) => self.truncate_log(index - 1),
                 None => {}
             }
             self.state.log.push(*entry);
         }
         let last_new = prev_log_index + entries.len();
-        self.commit_index = self.commit_index.max(leader_commit.min(last_new));
+        // Only up to the last entry this message vouched for: anything after it may be
+        // left over from an older leader.
+        let vouched = if self.config.bugs.commit_to_log_end {
+            self.last_log_index()
+        } else {
+            last_new
+        };
+        self.commit_index = self.commit_index.max(leader_commit.min(vouched));
         self.reply(
             leader,
             Message::AppendReply {

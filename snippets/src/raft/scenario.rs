@@ -6,9 +6,11 @@
 //!
 //! [`figure8`] replays the scenario of Figure 8 of Ongaro and Ousterhout (2014). Servers
 //! are numbered from 0 here, so the paper's S1 is server 0 and its S5 is server 4.
-//! [`forgotten_vote`] shows why `votedFor` must survive a restart.
+//! [`forgotten_vote`] shows why `votedFor` must survive a restart, and
+//! [`retried_command`] why the state machine keeps client sessions.
 
 use super::node::{CommitRule, Config};
+use super::session::command;
 use super::sim::{Faults, Sim};
 
 /// Timers long enough never to fire during a script, and no no-op on election, so that
@@ -122,6 +124,41 @@ pub fn forgotten_vote(forget: bool) -> Sim {
     sim
 }
 
+// region: retried_command
+/// A client's command commits, but the leader crashes before it answers, so the client
+/// sends the command again to the next leader. `sessions` decides whether the state
+/// machines keep client sessions.
+///
+/// Five servers: S1 (server 0) leads term 1 and commits client 7's command 1 on a
+/// majority, then crashes. S2 wins term 2; the client retries command 1 there, and it
+/// commits a second time. S1 restarts and catches up.
+///
+/// ```
+/// use snippets::raft::scenario::retried_command;
+///
+/// assert!(retried_command(true).machines().iter().all(|m| m.counter() == 1));
+/// assert!(retried_command(false).machines().iter().all(|m| m.counter() == 2));
+/// ```
+pub fn retried_command(sessions: bool) -> Sim {
+    let mut sim = scripted(CommitRule::CurrentTermOnly);
+    sim.set_sessions(sessions);
+    sim.force_timeout(0);
+    sim.run(10);
+    let first = sim.submit(0, command(7, 1));
+    assert!(first.is_some(), "S1 leads term 1");
+    sim.run(10); // on every server and committed on S1, whose answer never leaves
+    sim.crash(0);
+    sim.force_timeout(1);
+    sim.run(10);
+    let retry = sim.submit(1, command(7, 1)); // the client's retry, same serial number
+    assert!(retry.is_some(), "S2 leads term 2");
+    sim.run(10);
+    sim.restart(0);
+    sim.run(120); // a heartbeat or two: S1 learns the commit point again
+    sim
+}
+// endregion: retried_command
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +209,32 @@ mod tests {
         let sim = forgotten_vote(false);
         assert_eq!(sim.checker().violations(), &[]);
         assert_eq!(sim.nodes()[2].role(), Role::Candidate);
+    }
+
+    #[test]
+    fn a_retried_command_is_applied_once_with_sessions() {
+        let sim = retried_command(true);
+        assert_eq!(sim.checker().violations(), &[]);
+        let retried = command(7, 1);
+        for (node, machine) in sim.nodes().iter().zip(sim.machines()) {
+            // The log holds the command twice, once per term ...
+            let copies = node.log().iter().filter(|e| e.command == retried).count();
+            assert_eq!(copies, 2);
+            assert_eq!(machine.applied(), node.log().len());
+            // ... and the machine handed out one number for it.
+            assert_eq!(machine.counter(), 1);
+            assert_eq!(machine.session(7), Some((1, 1)));
+        }
+    }
+
+    #[test]
+    fn without_sessions_the_retry_is_applied_twice() {
+        let sim = retried_command(false);
+        assert_eq!(sim.checker().violations(), &[]);
+        for machine in sim.machines() {
+            assert_eq!(machine.counter(), 2);
+            assert_eq!(machine.session(7), None);
+        }
     }
 
     #[test]

@@ -11,13 +11,14 @@
 //! | `start` | `format`, `nodes`, `seed` | the first line; `format` is [`FORMAT`] |
 //! | `send` | `id`, `from`, `to`, `msg`, and `copyOf` for a duplicate | a message leaves |
 //! | `deliver` | `id` | message `id` reaches its receiver, which handles it |
-//! | `drop` | `id`, `why` (`loss`, `partition`, `crashed`) | message `id` never arrives |
+//! | `drop` | `id`, `why` (`loss`, `partition`, `crashed`) | message `id` never arrives; `partition` covers cut links too |
 //! | `state` | `node`, `role` (`follower`, `candidate`, `leader`), `term` | a role or term change |
 //! | `log` | `node`, `from`, `entries` (`[[term, command], …]`) | the log is now its first `from - 1` entries followed by `entries` |
 //! | `commit` | `node`, `index` | the commit index changes |
 //! | `crash`, `restart` | `node` | a server stops; a server starts again from its persistent state |
 //! | `partition` | `groups` (`[[0, 1], [2, 3, 4]]`) | servers talk only within their group |
-//! | `heal` | | every server can reach every other |
+//! | `cut` | `links` (`[[0, 1], [2, 0]]`) | messages from the first server of each pair to the second are dropped, on top of any partition; the list is every link now cut |
+//! | `heal` | | every server can reach every other, in both directions |
 //! | `propose` | `node`, `command`, `accepted` | a client sends a command; only a leader accepts |
 //!
 //! `msg` is an object whose `type` is `RequestVote` (`term`, `lastLogIndex`, `lastLogTerm`),
@@ -154,6 +155,12 @@ pub fn partition(t: u64, groups: &[Vec<NodeId>]) -> String {
     )
 }
 
+/// The directed links in `links` are cut (every cut link, not only the new ones).
+pub fn cut(t: u64, links: &[(NodeId, NodeId)]) -> String {
+    let list: Vec<String> = links.iter().map(|(f, to)| format!("[{f},{to}]")).collect();
+    format!(r#"{{"t":{t},"ev":"cut","links":[{}]}}"#, list.join(","))
+}
+
 /// The network healed.
 pub fn heal(t: u64) -> String {
     format!(r#"{{"t":{t},"ev":"heal"}}"#)
@@ -223,6 +230,24 @@ mod tests {
             expected.lines().count(),
             actual.lines().count(),
             "line count"
+        );
+    }
+
+    #[test]
+    fn a_cut_lists_every_failed_link() {
+        let mut sim = Sim::new(3, Config::default(), Faults::NONE, 1);
+        sim.record(1);
+        sim.cut_links(&[(2, 0)]);
+        sim.cut_links(&[(0, 1)]);
+        sim.heal();
+        let lines: Vec<String> = sim.trace().lines().skip(1).map(String::from).collect();
+        assert_eq!(
+            lines,
+            [
+                r#"{"t":0,"ev":"cut","links":[[2,0]]}"#,
+                r#"{"t":0,"ev":"cut","links":[[0,1],[2,0]]}"#,
+                r#"{"t":0,"ev":"heal"}"#,
+            ]
         );
     }
 
