@@ -1,0 +1,504 @@
+//! Step 5, routing: coordinates, ports and orthogonal edge routes.
+//!
+//! In: the [`Ir`], the [`Grid`] (cells and track sizes), node sizes and the current gap widths.
+//! Out: a [`Routing`]: node boxes, one bend list per edge, group outlines, and the gap widths
+//! the tracks and labels need (the caller widens the gaps and routes again until they fit).
+//! Each edge leaves a node side at its own port (ports spread along the side), bends only in
+//! the gaps between columns and rows, and gets its own track there.
+
+use std::collections::BTreeMap;
+
+use crate::diagram::font::{self, Weight};
+use crate::diagram::ir::Ir;
+use crate::diagram::layout::LABEL_H;
+use crate::diagram::scene::{Label, Point, Rect};
+
+use super::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Side {
+    Left,
+    Right,
+    Top,
+    Bottom,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Channel {
+    /// A vertical run in the gap left of column g.
+    Column(usize),
+    /// A horizontal run in the gap above row k.
+    Row(usize),
+}
+
+/// An edge end asking for a port on a side: edge index, whether it is the source, and where the
+/// other end is (ports are ordered by it).
+pub(super) type PortRequest = (usize, bool, f32);
+
+/// A candidate route: bend points, and which segments run in which channel.
+pub(super) type Route = (Vec<Point>, Vec<(usize, Channel)>);
+
+pub(super) struct Routing {
+    pub(super) rects: Vec<Rect>,
+    pub(super) routes: Vec<Vec<Point>>,
+    pub(super) labels: Vec<Option<Label>>,
+    pub(super) groups: Vec<(Rect, Label)>,
+    pub(super) col_x: Vec<f32>,
+    pub(super) row_y: Vec<f32>,
+    /// Gap widths the tracks and labels need (same indexing as the gaps).
+    pub(super) need_x: Vec<f32>,
+    pub(super) need_y: Vec<f32>,
+}
+
+impl Routing {
+    pub(super) fn gap_at_x(&self, x: f32) -> usize {
+        (0..self.col_x.len())
+            .find(|&c| x < self.col_x[c])
+            .unwrap_or(self.col_x.len())
+    }
+    pub(super) fn gap_at_y(&self, y: f32) -> usize {
+        (0..self.row_y.len())
+            .find(|&r| y < self.row_y[r])
+            .unwrap_or(self.row_y.len())
+    }
+}
+
+pub(super) fn route(
+    ir: &Ir,
+    grid: &Grid,
+    sizes: &[(f32, f32, Vec<Vec<String>>)],
+    gap_x: &[f32],
+    gap_y: &[f32],
+    label_w: &[f32],
+) -> Routing {
+    let n = ir.nodes.len();
+    // Column and row coordinates.
+    let mut col_x = Vec::with_capacity(grid.ncols);
+    let mut x = MARGIN + gap_x[0];
+    for c in 0..grid.ncols {
+        col_x.push(x);
+        x += grid.col_w[c] + gap_x[c + 1];
+    }
+    let mut row_y = Vec::with_capacity(grid.nrows);
+    let mut y = MARGIN + gap_y[0];
+    for r in 0..grid.nrows {
+        row_y.push(y);
+        y += grid.row_h[r] + gap_y[r + 1];
+    }
+    let col_right: Vec<f32> = (0..grid.ncols).map(|c| col_x[c] + grid.col_w[c]).collect();
+    let row_bottom: Vec<f32> = (0..grid.nrows).map(|r| row_y[r] + grid.row_h[r]).collect();
+    // Node boxes, centred in their cells; `solid` includes replica stacks.
+    let mut rects = Vec::with_capacity(n);
+    let mut solids = Vec::with_capacity(n);
+    for (v, (w, h, _)) in sizes.iter().enumerate() {
+        let stack = stack_of(ir, v);
+        let (c, r) = (grid.cols[v], grid.rows[v]);
+        let sx = col_x[c] + (grid.col_w[c] - w - stack) / 2.0;
+        let sy = row_y[r] + (grid.row_h[r] - h - stack) / 2.0;
+        let rect = Rect {
+            x: sx.round(),
+            y: (sy + stack).round(),
+            w: *w,
+            h: *h,
+        };
+        solids.push(Rect {
+            x: rect.x,
+            y: rect.y - stack,
+            w: rect.w + stack,
+            h: rect.h + stack,
+        });
+        rects.push(rect);
+    }
+    let gap_mid_x = |g: usize| -> f32 {
+        if g == 0 {
+            col_x[0] - gap_x[0] / 2.0
+        } else if g >= grid.ncols {
+            col_right[grid.ncols - 1] + gap_x[grid.ncols] / 2.0
+        } else {
+            (col_right[g - 1] + col_x[g]) / 2.0
+        }
+    };
+    let gap_mid_y = |k: usize| -> f32 {
+        if k == 0 {
+            row_y[0] - gap_y[0] / 2.0
+        } else if k >= grid.nrows {
+            row_bottom[grid.nrows - 1] + gap_y[grid.nrows] / 2.0
+        } else {
+            (row_bottom[k - 1] + row_y[k]) / 2.0
+        }
+    };
+    let occupied = |c: usize, r: usize| (0..n).any(|v| grid.cols[v] == c && grid.rows[v] == r);
+
+    // Sides.
+    let mut sides: Vec<(Side, Side)> = Vec::with_capacity(ir.edges.len());
+    for e in &ir.edges {
+        let (a, b) = (e.from, e.to);
+        let (ca, cb, ra, rb) = (grid.cols[a], grid.cols[b], grid.rows[a], grid.rows[b]);
+        let s = if ca < cb {
+            (Side::Right, Side::Left)
+        } else if ca > cb {
+            (Side::Left, Side::Right)
+        } else {
+            let (lo, hi) = (ra.min(rb), ra.max(rb));
+            let blocked = (lo + 1..hi).any(|r| occupied(ca, r));
+            if blocked {
+                (Side::Right, Side::Right)
+            } else if ra < rb {
+                (Side::Bottom, Side::Top)
+            } else {
+                (Side::Top, Side::Bottom)
+            }
+        };
+        sides.push(s);
+    }
+    // Ports: edges on one side of one node are spread along it, ordered by where they go.
+    let mut by_side: BTreeMap<(usize, Side), Vec<PortRequest>> = BTreeMap::new();
+    for (i, e) in ir.edges.iter().enumerate() {
+        for (node, side, other, is_from) in [
+            (e.from, sides[i].0, e.to, true),
+            (e.to, sides[i].1, e.from, false),
+        ] {
+            let oc = rects[other].center();
+            let key = match side {
+                Side::Left | Side::Right => oc.y + oc.x * 0.001,
+                Side::Top | Side::Bottom => oc.x + oc.y * 0.001,
+            };
+            by_side
+                .entry((node, side))
+                .or_default()
+                .push((i, is_from, key));
+        }
+    }
+    let mut ports: BTreeMap<(usize, bool), Point> = BTreeMap::new();
+    let side_members: BTreeMap<(usize, Side), Vec<(usize, bool)>> = by_side
+        .iter()
+        .map(|(k, list)| (*k, list.iter().map(|&(e, f, _)| (e, f)).collect()))
+        .collect();
+    for ((node, side), mut list) in by_side {
+        list.sort_by(|a, b| a.2.total_cmp(&b.2).then(a.0.cmp(&b.0)));
+        let r = solids[node];
+        let main = rects[node];
+        let k = list.len();
+        let (len, center) = match side {
+            Side::Left | Side::Right => (main.h, main.center().y),
+            Side::Top | Side::Bottom => (main.w, main.center().x),
+        };
+        let spacing = if k > 1 {
+            (len * 0.64 / (k - 1) as f32).min(14.0)
+        } else {
+            0.0
+        };
+        for (j, (edge, is_from, _)) in list.into_iter().enumerate() {
+            let off = (j as f32 - (k - 1) as f32 / 2.0) * spacing;
+            let p = match side {
+                Side::Left => Point {
+                    x: r.x,
+                    y: center + off,
+                },
+                Side::Right => Point {
+                    x: r.right(),
+                    y: center + off,
+                },
+                Side::Top => Point {
+                    x: center + off,
+                    y: r.y,
+                },
+                Side::Bottom => Point {
+                    x: center + off,
+                    y: r.bottom(),
+                },
+            };
+            ports.insert(
+                (edge, is_from),
+                Point {
+                    x: p.x.round(),
+                    y: p.y.round(),
+                },
+            );
+        }
+    }
+
+    // Candidate routes, first free one wins; channel runs are tagged for track assignment.
+    // Only nodes shown in some stage together with the edge are in its way.
+    let free = |pts: &[Point], e: usize, a: usize, b: usize| -> bool {
+        let (ef, ee) = edge_life(ir, e);
+        pts.windows(2).all(|w| {
+            (0..n).all(|v| {
+                let (nf, ne) = lifetime(ir, v);
+                v == a
+                    || v == b
+                    || !(nf < ee && ef < ne)
+                    || !solids[v].inflate(3.0).cut_by(w[0], w[1])
+            })
+        })
+    };
+    let mut routes: Vec<Vec<Point>> = Vec::new();
+    let mut tags: Vec<Vec<(usize, Channel)>> = Vec::new();
+    for (i, e) in ir.edges.iter().enumerate() {
+        let (a, b) = (e.from, e.to);
+        let mut pa = ports[&(i, true)];
+        let mut pb = ports[&(i, false)];
+        // Two ports a few pixels apart make a tiny jog; slide one along its side to meet the
+        // other when that keeps it on the side and clear of the side's other ports.
+        if matches!(
+            sides[i],
+            (Side::Right, Side::Left) | (Side::Left, Side::Right)
+        ) && (pa.y - pb.y).abs() >= 0.5
+        {
+            let can_move = |node: usize,
+                            side: Side,
+                            me: (usize, bool),
+                            y: f32,
+                            ports: &BTreeMap<(usize, bool), Point>| {
+                let r = rects[node];
+                y >= r.y + 10.0
+                    && y <= r.bottom() - 10.0
+                    && side_members[&(node, side)]
+                        .iter()
+                        .all(|&m| m == me || (ports[&m].y - y).abs() >= 9.0)
+            };
+            let straight_free =
+                |y: f32| free(&[Point { x: pa.x, y }, Point { x: pb.x, y }], i, a, b);
+            if (pa.y - pb.y).abs() <= 24.0
+                && can_move(b, sides[i].1, (i, false), pa.y, &ports)
+                && straight_free(pa.y)
+            {
+                pb.y = pa.y;
+                ports.insert((i, false), pb);
+            } else if (pa.y - pb.y).abs() <= 24.0
+                && can_move(a, sides[i].0, (i, true), pb.y, &ports)
+                && straight_free(pb.y)
+            {
+                pa.y = pb.y;
+                ports.insert((i, true), pa);
+            }
+        }
+        let (ca, cb) = (grid.cols[a], grid.cols[b]);
+        let (pts, tag): (Vec<Point>, Vec<(usize, Channel)>) = match sides[i] {
+            (Side::Right, Side::Left) | (Side::Left, Side::Right) => {
+                let (ga, gb) = if ca < cb { (ca + 1, cb) } else { (ca, cb + 1) };
+                let mut options: Vec<Route> = Vec::new();
+                if (pa.y - pb.y).abs() < 0.5 {
+                    options.push((vec![pa, pb], vec![]));
+                }
+                for g in [ga, gb] {
+                    let x = gap_mid_x(g);
+                    options.push((
+                        vec![pa, Point { x, y: pa.y }, Point { x, y: pb.y }, pb],
+                        vec![(1, Channel::Column(g))],
+                    ));
+                }
+                let mid = (pa.y + pb.y) / 2.0;
+                let mut gutters: Vec<usize> = (0..=grid.nrows).collect();
+                gutters.sort_by(|&p, &q| {
+                    (gap_mid_y(p) - mid)
+                        .abs()
+                        .total_cmp(&(gap_mid_y(q) - mid).abs())
+                        .then(p.cmp(&q))
+                });
+                for k in gutters {
+                    let (xa, xb, y) = (gap_mid_x(ga), gap_mid_x(gb), gap_mid_y(k));
+                    options.push((
+                        vec![
+                            pa,
+                            Point { x: xa, y: pa.y },
+                            Point { x: xa, y },
+                            Point { x: xb, y },
+                            Point { x: xb, y: pb.y },
+                            pb,
+                        ],
+                        vec![
+                            (1, Channel::Column(ga)),
+                            (2, Channel::Row(k)),
+                            (3, Channel::Column(gb)),
+                        ],
+                    ));
+                }
+                let last = options.len() - 1;
+                let pick = options
+                    .iter()
+                    .position(|(p, _)| free(p, i, a, b))
+                    .unwrap_or(last);
+                options.swap_remove(pick)
+            }
+            (Side::Bottom, Side::Top) | (Side::Top, Side::Bottom) => {
+                if (pa.x - pb.x).abs() < 0.5 {
+                    (vec![pa, pb], vec![])
+                } else {
+                    let k = grid.rows[a].max(grid.rows[b]);
+                    let y = gap_mid_y(k);
+                    (
+                        vec![pa, Point { x: pa.x, y }, Point { x: pb.x, y }, pb],
+                        vec![(1, Channel::Row(k))],
+                    )
+                }
+            }
+            _ => {
+                let g = ca + 1;
+                let x = gap_mid_x(g);
+                (
+                    vec![pa, Point { x, y: pa.y }, Point { x, y: pb.y }, pb],
+                    vec![(1, Channel::Column(g))],
+                )
+            }
+        };
+        routes.push(pts);
+        tags.push(tag);
+    }
+
+    // A gap whose labelled edges mostly enter targets on its right keeps its tracks near its
+    // left side, so the labels get the run from the tracks to the targets, and vice versa.
+    let mut lean: BTreeMap<usize, i32> = BTreeMap::new();
+    for (i, e) in ir.edges.iter().enumerate() {
+        if label_w[i] <= 0.0 {
+            continue;
+        }
+        if let Some(&(seg, Channel::Column(g))) = tags[i].last()
+            && seg + 3 == routes[i].len()
+        {
+            *lean.entry(g).or_default() += if grid.cols[e.to] >= g { 1 } else { -1 };
+        }
+    }
+    let mut runs: BTreeMap<Channel, Vec<(f32, f32, usize, usize)>> = BTreeMap::new();
+    for (r, tag) in tags.iter().enumerate() {
+        for &(seg, ch) in tag {
+            let (p, q) = (routes[r][seg], routes[r][seg + 1]);
+            let (lo, hi) = match ch {
+                Channel::Column(_) => (p.y.min(q.y), p.y.max(q.y)),
+                Channel::Row(_) => (p.x.min(q.x), p.x.max(q.x)),
+            };
+            runs.entry(ch).or_default().push((lo, hi, r, seg));
+        }
+    }
+    let mut need_x = vec![0.0f32; grid.ncols + 1];
+    let mut need_y = vec![0.0f32; grid.nrows + 1];
+    let mut band: BTreeMap<usize, (f32, f32)> = BTreeMap::new();
+    for (ch, mut list) in runs {
+        list.sort_by(|a, b| {
+            a.0.total_cmp(&b.0)
+                .then(a.1.total_cmp(&b.1))
+                .then(a.2.cmp(&b.2))
+        });
+        let mut track_end: Vec<f32> = Vec::new();
+        let mut assigned = Vec::new();
+        for &(lo, hi, r, seg) in &list {
+            let t = match track_end.iter().position(|&end| end + 6.0 < lo) {
+                Some(t) => t,
+                None => {
+                    track_end.push(f32::MIN);
+                    track_end.len() - 1
+                }
+            };
+            track_end[t] = hi;
+            assigned.push((t, r, seg));
+        }
+        let k = track_end.len() as f32;
+        let width = (k - 1.0) * TRACK;
+        let first = match ch {
+            Channel::Column(g) => {
+                need_x[g] = need_x[g].max(width + 32.0);
+                let inner = g > 0 && g < grid.ncols;
+                let lean = lean.get(&g).copied().unwrap_or(0);
+                let start = if inner && lean > 0 {
+                    col_right[g - 1] + 16.0
+                } else if inner && lean < 0 {
+                    col_x[g] - 16.0 - width
+                } else {
+                    gap_mid_x(g) - width / 2.0
+                };
+                band.insert(g, (start, start + width));
+                start
+            }
+            Channel::Row(r) => {
+                need_y[r] = need_y[r].max(width + 24.0);
+                gap_mid_y(r) - width / 2.0
+            }
+        };
+        for (t, r, seg) in assigned {
+            let at = (first + t as f32 * TRACK).round();
+            match ch {
+                Channel::Column(_) => {
+                    routes[r][seg].x = at;
+                    routes[r][seg + 1].x = at;
+                }
+                Channel::Row(_) => {
+                    routes[r][seg].y = at;
+                    routes[r][seg + 1].y = at;
+                }
+            }
+        }
+    }
+    // Room for each label: on a straight edge, the whole gap; after a bend, the run from the
+    // track band to the target; on a vertical edge, the row gap.
+    for (i, e) in ir.edges.iter().enumerate() {
+        let w = label_w[i];
+        if w <= 0.0 {
+            continue;
+        }
+        let pts = &routes[i];
+        let (ca, cb) = (grid.cols[e.from], grid.cols[e.to]);
+        if pts.len() == 2 && ca != cb {
+            let g = ca.max(cb);
+            need_x[g] = need_x[g].max(w + 34.0);
+        } else if pts.len() == 2 {
+            let r = grid.rows[e.from].max(grid.rows[e.to]);
+            need_y[r] = need_y[r].max(LABEL_H + 22.0);
+        } else if let Some(&(_, Channel::Column(g))) = tags[i].last() {
+            let (start, end) = band.get(&g).copied().unwrap_or((0.0, 0.0));
+            let inner = g > 0 && g < grid.ncols;
+            if inner {
+                let band_w = end - start;
+                need_x[g] = need_x[g].max(16.0 + band_w + 10.0 + w + 16.0);
+            }
+        }
+    }
+
+    // Group outlines around their members' boxes.
+    let groups = ir
+        .groups
+        .iter()
+        .map(|g| {
+            let r = g
+                .members
+                .iter()
+                .map(|&m| solids[m])
+                .reduce(|a, b| a.union(&b))
+                .unwrap_or_default();
+            let r = r.inflate(GROUP_PAD);
+            let rect = Rect {
+                x: r.x,
+                y: r.y - GROUP_TITLE,
+                w: r.w,
+                h: r.h + GROUP_TITLE,
+            };
+            let title = g
+                .versions
+                .iter()
+                .map(|v| v.props.as_str())
+                .max_by(|a, b| a.len().cmp(&b.len()))
+                .unwrap_or("");
+            let tw = font::width(title, GROUP_PX, Weight::Semibold);
+            let label = Label {
+                text: title.to_string(),
+                rect: Rect {
+                    x: rect.x + 8.0,
+                    y: rect.y + 3.0,
+                    w: tw + 4.0,
+                    h: 15.0,
+                },
+            };
+            (rect, label)
+        })
+        .collect();
+
+    Routing {
+        rects,
+        routes,
+        labels: vec![None; ir.edges.len()],
+        groups,
+        col_x,
+        row_y,
+        need_x,
+        need_y,
+    }
+}
