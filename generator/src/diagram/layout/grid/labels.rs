@@ -13,7 +13,7 @@ use super::routing::Routing;
 use super::*;
 
 /// Places each edge's label (the longest of its versions decides the spot); returns the edges
-/// whose label found no free spot, with the label's width.
+/// whose label found no spot clear of nodes, labels and other edges, with the label's width.
 pub(super) fn place_labels(ir: &Ir, routing: &mut Routing) -> Vec<(usize, f32)> {
     let solids: Vec<Rect> = (0..ir.nodes.len())
         .map(|v| {
@@ -49,11 +49,9 @@ pub(super) fn place_labels(ir: &Ir, routing: &mut Routing) -> Vec<(usize, f32)> 
             .iter()
             .filter_map(|v| v.props.as_deref())
             .max_by(|a, b| {
-                font::width(a, crate::diagram::layout::LABEL_PX, Weight::Regular).total_cmp(&font::width(
-                    b,
-                    crate::diagram::layout::LABEL_PX,
-                    Weight::Regular,
-                ))
+                font::width(a, crate::diagram::layout::LABEL_PX, Weight::Regular).total_cmp(
+                    &font::width(b, crate::diagram::layout::LABEL_PX, Weight::Regular),
+                )
             })
         else {
             continue;
@@ -121,7 +119,10 @@ pub(super) fn place_labels(ir: &Ir, routing: &mut Routing) -> Vec<(usize, f32)> 
                     .routes
                     .iter()
                     .enumerate()
-                    .filter(|&(j, _)| j != i)
+                    .filter(|&(j, _)| {
+                        let (jf, je) = edge_life(ir, j);
+                        j != i && jf < ee && ef < je
+                    })
                     .map(|(_, other)| {
                         other
                             .windows(2)
@@ -137,8 +138,12 @@ pub(super) fn place_labels(ir: &Ir, routing: &mut Routing) -> Vec<(usize, f32)> 
                 }
             }
         }
+        // A spot another edge runs through is kept only if no gap can be widened any more.
         match best {
-            Some((_, label)) => {
+            Some((crossings, label)) => {
+                if crossings > 0 {
+                    failed.push((i, label.rect.w));
+                }
                 placed.push((label.rect, edge_life(ir, i)));
                 routing.labels[i] = Some(label);
             }

@@ -53,13 +53,20 @@ pub(super) fn measure(node: &crate::diagram::ir::Node) -> (f32, f32, Vec<Vec<Str
         .iter()
         .map(|v| vec![v.props.label.clone()])
         .collect();
-    (w, NODE_H, lines)
+    let h = if node.kind == NodeKind::Database {
+        DATABASE_H
+    } else {
+        NODE_H
+    };
+    (w, h, lines)
 }
 
 /// Width of the ` ×N` written after a replicated node's name, gap included.
 pub fn replica_badge_width(replicas: u32) -> f32 {
-    REPLICA_GAP + font::width(&format!("×{replicas}"), SUB_PX + 1.0, Weight::Semibold)
+    REPLICA_GAP + font::width(&format!("×{replicas}"), REPLICA_PX, Weight::Semibold)
 }
 
 /// Space between a node's name and its replica count.
 pub const REPLICA_GAP: f32 = 5.0;
+/// Size of a replica count.
+pub const REPLICA_PX: f32 = 12.5;

@@ -25,11 +25,11 @@ mod routing;
 mod rows;
 mod scene;
 
-pub use measure::{REPLICA_GAP, replica_badge_width};
+pub use measure::{REPLICA_GAP, REPLICA_PX, replica_badge_width};
 
 use super::{LABEL_H, pill};
 use crate::diagram::ir::Ir;
-use crate::diagram::scene::{STACK_OFFSET, Scene};
+use crate::diagram::scene::{LID, PORT_GAP, STACK_OFFSET, Scene, Side};
 use labels::place_labels;
 use measure::measure;
 use rank::rank;
@@ -46,6 +46,8 @@ pub const NOTE_PX: f32 = 11.5;
 pub const GROUP_PX: f32 = 11.5;
 /// Node height.
 pub const NODE_H: f32 = 52.0;
+/// Height of a database: taller than other nodes, so its text clears the lid.
+pub const DATABASE_H: f32 = 60.0;
 /// Narrowest node.
 pub const MIN_NODE_W: f32 = 104.0;
 /// Where a node's text starts: after the glyph.
@@ -70,32 +72,52 @@ pub const TRACK: f32 = 10.0;
 pub const MIN_GAP_X: f32 = 56.0;
 /// Smallest gap between rows.
 pub const MIN_GAP_Y: f32 = 36.0;
+/// Smallest distance from a port to the ends of its node side.
+pub const PORT_MARGIN: f32 = 14.0;
 /// Margin around the drawing.
 pub const MARGIN: f32 = 12.0;
 
 /// Lays out an architecture diagram.
 pub fn layout(ir: &Ir) -> Scene {
-    let n = ir.nodes.len();
     let sizes: Vec<(f32, f32, Vec<Vec<String>>)> = ir.nodes.iter().map(measure).collect();
     let cols = rank(ir);
     let rows = assign_rows(ir, &cols);
     let ncols = cols.iter().max().map_or(1, |c| c + 1);
     let nrows = rows.iter().max().map_or(1, |r| r + 1);
-    let mut col_w = vec![0.0f32; ncols];
-    let mut row_h = vec![0.0f32; nrows];
-    for i in 0..n {
-        let stack = stack_of(ir, i);
-        col_w[cols[i]] = col_w[cols[i]].max(sizes[i].0 + stack);
-        row_h[rows[i]] = row_h[rows[i]].max(sizes[i].1 + stack);
-    }
-    let grid = Grid {
+    let mut grid = Grid {
         cols,
         rows,
         ncols,
         nrows,
-        col_w,
-        row_h,
+        col_w: vec![0.0; ncols],
+        row_h: vec![0.0; nrows],
+        row_top: vec![0.0; nrows],
     };
+    // Nodes grow until the edges on each side fit [`PORT_GAP`] apart.
+    let ports = routing::ports(ir, &grid);
+    let mut sizes = sizes;
+    for (&(v, side), &k) in &ports.count {
+        let span = (k.max(1) - 1) as f32 * PORT_GAP;
+        match side {
+            Side::Left | Side::Right => {
+                sizes[v].1 = sizes[v].1.max(span + 2.0 * PORT_MARGIN);
+            }
+            Side::Top | Side::Bottom => {
+                sizes[v].0 = sizes[v].0.max(span + 2.0 * PORT_MARGIN + 2.0 * LID);
+            }
+        }
+    }
+    let mut row_body = vec![0.0f32; nrows];
+    for (i, size) in sizes.iter().enumerate() {
+        let stack = stack_of(ir, i);
+        let (c, r) = (grid.cols[i], grid.rows[i]);
+        grid.col_w[c] = grid.col_w[c].max(size.0 + stack);
+        grid.row_top[r] = grid.row_top[r].max(stack);
+        row_body[r] = row_body[r].max(size.1);
+    }
+    for ((h, top), body) in grid.row_h.iter_mut().zip(&grid.row_top).zip(&row_body) {
+        *h = top + body;
+    }
 
     // Gaps: index g is the gap left of column g (0 and ncols are the outer margins).
     let mut gap_x = vec![MIN_GAP_X; ncols + 1];
@@ -125,7 +147,7 @@ pub fn layout(ir: &Ir) -> Scene {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let mut routing = route(ir, &grid, &sizes, &gap_x, &gap_y, &label_w);
+        let mut routing = route(ir, &grid, &sizes, &gap_x, &gap_y, &label_w, &ports);
         // First make room for the tracks, and for labels between the tracks and their targets.
         let mut grew = false;
         for (gap, need) in gap_x
@@ -186,7 +208,10 @@ pub(super) struct Grid {
     pub(super) ncols: usize,
     pub(super) nrows: usize,
     pub(super) col_w: Vec<f32>,
+    /// Height of each row, stacks included.
     pub(super) row_h: Vec<f32>,
+    /// Room at the top of each row for replica stacks, above the nodes' front copies.
+    pub(super) row_top: Vec<f32>,
 }
 
 impl Grid {

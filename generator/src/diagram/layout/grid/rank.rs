@@ -5,8 +5,6 @@
 //! is one, sources pulled next to their successors, notes in their node's column, and no
 //! empty column.
 
-use std::collections::BTreeMap;
-
 use crate::diagram::ir::{EdgeStyle, Ir};
 
 /// Flow edges for ranking: everything but note links, and replication only into a node that
@@ -100,8 +98,5 @@ pub(super) fn rank(ir: &Ir) -> Vec<usize> {
             col[v] = col[about];
         }
     }
-    // Drop empty columns.
-    let used: std::collections::BTreeSet<usize> = col.iter().copied().collect();
-    let remap: BTreeMap<usize, usize> = used.iter().enumerate().map(|(i, &c)| (c, i)).collect();
-    col.iter().map(|c| remap[c]).collect()
+    super::compaction::drop_empty(&col)
 }

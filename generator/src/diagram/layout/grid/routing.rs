@@ -11,17 +11,9 @@ use std::collections::BTreeMap;
 use crate::diagram::font::{self, Weight};
 use crate::diagram::ir::Ir;
 use crate::diagram::layout::LABEL_H;
-use crate::diagram::scene::{Label, Point, Rect};
+use crate::diagram::scene::{Label, PORT_GAP, Point, Rect, Side};
 
 use super::*;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) enum Side {
-    Left,
-    Right,
-    Top,
-    Bottom,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Channel {
@@ -30,10 +22,6 @@ pub(super) enum Channel {
     /// A horizontal run in the gap above row k.
     Row(usize),
 }
-
-/// An edge end asking for a port on a side: edge index, whether it is the source, and where the
-/// other end is (ports are ordered by it).
-pub(super) type PortRequest = (usize, bool, f32);
 
 /// A candidate route: bend points, and which segments run in which channel.
 pub(super) type Route = (Vec<Point>, Vec<(usize, Channel)>);
@@ -48,6 +36,97 @@ pub(super) struct Routing {
     /// Gap widths the tracks and labels need (same indexing as the gaps).
     pub(super) need_x: Vec<f32>,
     pub(super) need_y: Vec<f32>,
+    /// The side of its source and of its target each edge attaches to.
+    pub(super) sides: Vec<(Side, Side)>,
+}
+
+/// The node sides each edge attaches to, from the cells of its ends: facing each other across
+/// columns; within a column, bottom to top, or both on the right when a node sits between.
+pub(super) fn sides(ir: &Ir, grid: &Grid) -> Vec<(Side, Side)> {
+    let n = ir.nodes.len();
+    let occupied = |c: usize, r: usize| (0..n).any(|v| grid.cols[v] == c && grid.rows[v] == r);
+    ir.edges
+        .iter()
+        .map(|e| {
+            let (a, b) = (e.from, e.to);
+            let (ca, cb, ra, rb) = (grid.cols[a], grid.cols[b], grid.rows[a], grid.rows[b]);
+            if ca < cb {
+                (Side::Right, Side::Left)
+            } else if ca > cb {
+                (Side::Left, Side::Right)
+            } else {
+                let (lo, hi) = (ra.min(rb), ra.max(rb));
+                if (lo + 1..hi).any(|r| occupied(ca, r)) {
+                    (Side::Right, Side::Right)
+                } else if ra < rb {
+                    (Side::Bottom, Side::Top)
+                } else {
+                    (Side::Top, Side::Bottom)
+                }
+            }
+        })
+        .collect()
+}
+
+/// Where edges meet nodes, decided on the grid before any coordinate exists.
+pub(super) struct Ports {
+    /// The sides of source and target of each edge (see [`sides`]).
+    pub(super) sides: Vec<(Side, Side)>,
+    /// For each edge end (edge, is source), its slot on its node side. Ends are ordered along
+    /// the side by the cell of the other end, so edges do not cross at the node; two ends that
+    /// are never shown together may share a slot, two that are get different ones.
+    pub(super) slot: BTreeMap<(usize, bool), usize>,
+    /// For each node side, how many slots it has.
+    pub(super) count: BTreeMap<(usize, Side), usize>,
+}
+
+/// An edge end on a side, sortable along it: the other end's cell (two indices), the edge,
+/// and whether this end is the source.
+type End = (usize, usize, usize, bool);
+
+/// Assigns [`Ports`].
+pub(super) fn ports(ir: &Ir, grid: &Grid) -> Ports {
+    let sides = sides(ir, grid);
+    let mut by_side: BTreeMap<(usize, Side), Vec<End>> = BTreeMap::new();
+    for (i, e) in ir.edges.iter().enumerate() {
+        for (node, side, other, is_from) in [
+            (e.from, sides[i].0, e.to, true),
+            (e.to, sides[i].1, e.from, false),
+        ] {
+            let (r, c) = (grid.rows[other], grid.cols[other]);
+            let key = match side {
+                Side::Left | Side::Right => (r, c),
+                Side::Top | Side::Bottom => (c, r),
+            };
+            by_side
+                .entry((node, side))
+                .or_default()
+                .push((key.0, key.1, i, is_from));
+        }
+    }
+    let mut slot = BTreeMap::new();
+    let mut count = BTreeMap::new();
+    for (at, mut list) in by_side {
+        list.sort_unstable();
+        // Each end takes the slot after the highest one taken by an earlier end shown with it.
+        let mut taken: Vec<(usize, usize)> = Vec::new();
+        for &(_, _, e, is_from) in &list {
+            let (f, end) = edge_life(ir, e);
+            let s = taken
+                .iter()
+                .filter(|t| {
+                    let (of, oe) = edge_life(ir, t.0);
+                    of < end && f < oe
+                })
+                .map(|t| t.1 + 1)
+                .max()
+                .unwrap_or(0);
+            taken.push((e, s));
+            slot.insert((e, is_from), s);
+        }
+        count.insert(at, taken.iter().map(|t| t.1 + 1).max().unwrap_or(0));
+    }
+    Ports { sides, slot, count }
 }
 
 impl Routing {
@@ -70,7 +149,9 @@ pub(super) fn route(
     gap_x: &[f32],
     gap_y: &[f32],
     label_w: &[f32],
+    ports_plan: &Ports,
 ) -> Routing {
+    let sides = &ports_plan.sides;
     let n = ir.nodes.len();
     // Column and row coordinates.
     let mut col_x = Vec::with_capacity(grid.ncols);
@@ -94,10 +175,12 @@ pub(super) fn route(
         let stack = stack_of(ir, v);
         let (c, r) = (grid.cols[v], grid.rows[v]);
         let sx = col_x[c] + (grid.col_w[c] - w - stack) / 2.0;
-        let sy = row_y[r] + (grid.row_h[r] - h - stack) / 2.0;
+        // The front copies of a row share one centre line, stacks reaching into the room
+        // above it, so a row of nodes is straight.
+        let sy = row_y[r] + grid.row_top[r] + (grid.row_h[r] - grid.row_top[r] - h) / 2.0;
         let rect = Rect {
             x: sx.round(),
-            y: (sy + stack).round(),
+            y: sy.round(),
             w: *w,
             h: *h,
         };
@@ -127,89 +210,35 @@ pub(super) fn route(
             (row_bottom[k - 1] + row_y[k]) / 2.0
         }
     };
-    let occupied = |c: usize, r: usize| (0..n).any(|v| grid.cols[v] == c && grid.rows[v] == r);
-
-    // Sides.
-    let mut sides: Vec<(Side, Side)> = Vec::with_capacity(ir.edges.len());
-    for e in &ir.edges {
-        let (a, b) = (e.from, e.to);
-        let (ca, cb, ra, rb) = (grid.cols[a], grid.cols[b], grid.rows[a], grid.rows[b]);
-        let s = if ca < cb {
-            (Side::Right, Side::Left)
-        } else if ca > cb {
-            (Side::Left, Side::Right)
-        } else {
-            let (lo, hi) = (ra.min(rb), ra.max(rb));
-            let blocked = (lo + 1..hi).any(|r| occupied(ca, r));
-            if blocked {
-                (Side::Right, Side::Right)
-            } else if ra < rb {
-                (Side::Bottom, Side::Top)
-            } else {
-                (Side::Top, Side::Bottom)
-            }
-        };
-        sides.push(s);
-    }
-    // Ports: edges on one side of one node are spread along it, ordered by where they go.
-    let mut by_side: BTreeMap<(usize, Side), Vec<PortRequest>> = BTreeMap::new();
-    for (i, e) in ir.edges.iter().enumerate() {
-        for (node, side, other, is_from) in [
-            (e.from, sides[i].0, e.to, true),
-            (e.to, sides[i].1, e.from, false),
-        ] {
-            let oc = rects[other].center();
-            let key = match side {
-                Side::Left | Side::Right => oc.y + oc.x * 0.001,
-                Side::Top | Side::Bottom => oc.x + oc.y * 0.001,
-            };
-            by_side
-                .entry((node, side))
-                .or_default()
-                .push((i, is_from, key));
-        }
-    }
+    // Ports: the slots of a side spread evenly, [`PORT_GAP`] apart, around its middle.
     let mut ports: BTreeMap<(usize, bool), Point> = BTreeMap::new();
-    let side_members: BTreeMap<(usize, Side), Vec<(usize, bool)>> = by_side
-        .iter()
-        .map(|(k, list)| (*k, list.iter().map(|&(e, f, _)| (e, f)).collect()))
-        .collect();
-    for ((node, side), mut list) in by_side {
-        list.sort_by(|a, b| a.2.total_cmp(&b.2).then(a.0.cmp(&b.0)));
-        let r = solids[node];
-        let main = rects[node];
-        let k = list.len();
-        let (len, center) = match side {
-            Side::Left | Side::Right => (main.h, main.center().y),
-            Side::Top | Side::Bottom => (main.w, main.center().x),
-        };
-        let spacing = if k > 1 {
-            (len * 0.64 / (k - 1) as f32).min(14.0)
-        } else {
-            0.0
-        };
-        for (j, (edge, is_from, _)) in list.into_iter().enumerate() {
-            let off = (j as f32 - (k - 1) as f32 / 2.0) * spacing;
+    let (slot_of, slot_count) = (&ports_plan.slot, &ports_plan.count);
+    for (i, e) in ir.edges.iter().enumerate() {
+        for (node, side, is_from) in [(e.from, sides[i].0, true), (e.to, sides[i].1, false)] {
+            let r = solids[node];
+            let main = rects[node];
+            let k = slot_count[&(node, side)] as f32;
+            let off = (slot_of[&(i, is_from)] as f32 - (k - 1.0) / 2.0) * PORT_GAP;
             let p = match side {
                 Side::Left => Point {
                     x: r.x,
-                    y: center + off,
+                    y: main.center().y + off,
                 },
                 Side::Right => Point {
                     x: r.right(),
-                    y: center + off,
+                    y: main.center().y + off,
                 },
                 Side::Top => Point {
-                    x: center + off,
+                    x: main.center().x + off,
                     y: r.y,
                 },
                 Side::Bottom => Point {
-                    x: center + off,
+                    x: main.center().x + off,
                     y: r.bottom(),
                 },
             };
             ports.insert(
-                (edge, is_from),
+                (i, is_from),
                 Point {
                     x: p.x.round(),
                     y: p.y.round(),
@@ -217,19 +246,72 @@ pub(super) fn route(
             );
         }
     }
+    let side_members: BTreeMap<(usize, Side), Vec<(usize, bool)>> = {
+        let mut m: BTreeMap<(usize, Side), Vec<(usize, bool)>> = BTreeMap::new();
+        for (i, e) in ir.edges.iter().enumerate() {
+            m.entry((e.from, sides[i].0)).or_default().push((i, true));
+            m.entry((e.to, sides[i].1)).or_default().push((i, false));
+        }
+        m
+    };
 
     // Candidate routes, first free one wins; channel runs are tagged for track assignment.
     // Only nodes shown in some stage together with the edge are in its way.
+    // The strip between a note and its node, where the note's connector runs: other edges
+    // keep out of it, so they never cross the connector.
+    let strips: Vec<(usize, Rect)> = (0..n)
+        .filter_map(|v| {
+            let about = ir.nodes[v].about?;
+            let (p, q) = (solids[v], solids[about]);
+            let (x0, x1) = (p.x.max(q.x), p.right().min(q.right()));
+            let (y0, y1) = (p.y.max(q.y), p.bottom().min(q.bottom()));
+            if x1 > x0 {
+                let (top, bottom) = if p.y < q.y {
+                    (p.bottom(), q.y)
+                } else {
+                    (q.bottom(), p.y)
+                };
+                Some((
+                    v,
+                    Rect {
+                        x: x0,
+                        y: top,
+                        w: x1 - x0,
+                        h: bottom - top,
+                    },
+                ))
+            } else if y1 > y0 {
+                let (left, right) = if p.x < q.x {
+                    (p.right(), q.x)
+                } else {
+                    (q.right(), p.x)
+                };
+                Some((
+                    v,
+                    Rect {
+                        x: left,
+                        y: y0,
+                        w: right - left,
+                        h: y1 - y0,
+                    },
+                ))
+            } else {
+                None
+            }
+        })
+        .collect();
     let free = |pts: &[Point], e: usize, a: usize, b: usize| -> bool {
         let (ef, ee) = edge_life(ir, e);
+        let with = |v: usize| {
+            let (nf, ne) = lifetime(ir, v);
+            nf < ee && ef < ne
+        };
         pts.windows(2).all(|w| {
-            (0..n).all(|v| {
-                let (nf, ne) = lifetime(ir, v);
-                v == a
-                    || v == b
-                    || !(nf < ee && ef < ne)
-                    || !solids[v].inflate(3.0).cut_by(w[0], w[1])
-            })
+            (0..n)
+                .all(|v| v == a || v == b || !with(v) || !solids[v].inflate(3.0).cut_by(w[0], w[1]))
+                && strips.iter().all(|&(note, strip)| {
+                    note == a || note == b || !with(note) || !strip.cut_by(w[0], w[1])
+                })
         })
     };
     let mut routes: Vec<Vec<Point>> = Vec::new();
@@ -251,11 +333,13 @@ pub(super) fn route(
                             y: f32,
                             ports: &BTreeMap<(usize, bool), Point>| {
                 let r = rects[node];
-                y >= r.y + 10.0
-                    && y <= r.bottom() - 10.0
-                    && side_members[&(node, side)]
-                        .iter()
-                        .all(|&m| m == me || (ports[&m].y - y).abs() >= 9.0)
+                let (f, end) = edge_life(ir, me.0);
+                y >= r.y + PORT_MARGIN
+                    && y <= r.bottom() - PORT_MARGIN
+                    && side_members[&(node, side)].iter().all(|&m| {
+                        let (mf, m_end) = edge_life(ir, m.0);
+                        m == me || !(mf < end && f < m_end) || (ports[&m].y - y).abs() >= PORT_GAP
+                    })
             };
             let straight_free =
                 |y: f32| free(&[Point { x: pa.x, y }, Point { x: pb.x, y }], i, a, b);
@@ -500,5 +584,6 @@ pub(super) fn route(
         row_y,
         need_x,
         need_y,
+        sides: sides.clone(),
     }
 }
