@@ -80,8 +80,8 @@ pub const MARGIN: f32 = 12.0;
 /// Lays out an architecture diagram.
 pub fn layout(ir: &Ir) -> Scene {
     let sizes: Vec<(f32, f32, Vec<Vec<String>>)> = ir.nodes.iter().map(measure).collect();
-    let cols = rank(ir);
-    let rows = assign_rows(ir, &cols);
+    let mut cols = rank(ir);
+    let rows = assign_rows(ir, &mut cols);
     let ncols = cols.iter().max().map_or(1, |c| c + 1);
     let nrows = rows.iter().max().map_or(1, |r| r + 1);
     let mut grid = Grid {

@@ -458,24 +458,44 @@ pub(super) fn route(
     let mut need_y = vec![0.0f32; grid.nrows + 1];
     let mut band: BTreeMap<usize, (f32, f32)> = BTreeMap::new();
     for (ch, mut list) in runs {
+        // Runs with a stub towards the lower side (left in a column gap, up in a row gap) take
+        // the tracks on that side, so two stubs at one height never run over each other.
+        let toward_low = |r: usize, seg: usize| {
+            let pts = &routes[r];
+            let before = seg.checked_sub(1).map(|s| pts[s]);
+            let after = pts.get(seg + 2).copied();
+            [(before, pts[seg]), (after, pts[seg + 1])]
+                .iter()
+                .any(|&(stub, at)| match (stub, ch) {
+                    (Some(p), Channel::Column(_)) => p.x < at.x - 0.5,
+                    (Some(p), Channel::Row(_)) => p.y < at.y - 0.5,
+                    (None, _) => false,
+                })
+        };
         list.sort_by(|a, b| {
-            a.0.total_cmp(&b.0)
+            toward_low(b.2, b.3)
+                .cmp(&toward_low(a.2, a.3))
+                .then(a.0.total_cmp(&b.0))
                 .then(a.1.total_cmp(&b.1))
                 .then(a.2.cmp(&b.2))
         });
-        let mut track_end: Vec<f32> = Vec::new();
+        let mut tracks: Vec<Vec<(f32, f32)>> = Vec::new();
         let mut assigned = Vec::new();
         for &(lo, hi, r, seg) in &list {
-            let t = match track_end.iter().position(|&end| end + 6.0 < lo) {
+            let t = match tracks
+                .iter()
+                .position(|used| used.iter().all(|&(l, h)| h + 6.0 < lo || hi + 6.0 < l))
+            {
                 Some(t) => t,
                 None => {
-                    track_end.push(f32::MIN);
-                    track_end.len() - 1
+                    tracks.push(Vec::new());
+                    tracks.len() - 1
                 }
             };
-            track_end[t] = hi;
+            tracks[t].push((lo, hi));
             assigned.push((t, r, seg));
         }
+        let track_end = tracks;
         let k = track_end.len() as f32;
         let width = (k - 1.0) * TRACK;
         let first = match ch {

@@ -18,8 +18,9 @@ use super::lifetime;
 const BASE: usize = 1000;
 
 /// Assigns rows (see the module docs).
-pub(super) fn assign_rows(ir: &Ir, cols: &[usize]) -> Vec<usize> {
+pub(super) fn assign_rows(ir: &Ir, cols: &mut [usize]) -> Vec<usize> {
     let n = ir.nodes.len();
+    let ncols = cols.iter().max().map_or(1, |c| c + 1);
     let together = |a: usize, b: usize| {
         let (fa, ea) = lifetime(ir, a);
         let (fb, eb) = lifetime(ir, b);
@@ -90,8 +91,10 @@ pub(super) fn assign_rows(ir: &Ir, cols: &[usize]) -> Vec<usize> {
     let group: Vec<usize> = (0..n).map(|v| find(&mut leader, v)).collect();
 
     let mut row = vec![usize::MAX; n];
-    let free = |r: usize, v: usize, row: &[usize]| {
-        (0..n).all(|w| w == v || row[w] != r || cols[w] != cols[v] || !together(w, v))
+    // Columns as placed: a note may move right of its node.
+    let mut col = cols.to_vec();
+    let free = |r: usize, v: usize, row: &[usize], col: &[usize]| {
+        (0..n).all(|w| w == v || row[w] != r || col[w] != col[v] || !together(w, v))
     };
     for (r, node) in row.iter_mut().zip(&ir.nodes) {
         if let Some(p) = node.pin {
@@ -119,7 +122,7 @@ pub(super) fn assign_rows(ir: &Ir, cols: &[usize]) -> Vec<usize> {
         let desired = placed
             .get((placed.len().max(1) - 1) / 2)
             .copied()
-            .unwrap_or(0) as i64;
+            .unwrap_or(BASE) as i64;
         let limit = row
             .iter()
             .filter(|&&r| r != usize::MAX)
@@ -127,9 +130,18 @@ pub(super) fn assign_rows(ir: &Ir, cols: &[usize]) -> Vec<usize> {
             .map_or(BASE, |m| m + 1)
             + members.len()
             + 1;
-        let best = (BASE..=limit)
-            .filter(|&r| members.iter().all(|&m| free(r, m, &row)))
-            .min_by_key(|&r| ((r as i64 - desired).abs(), r))
+        // Above the rows used so far is as good as below: the diagram grows both ways from
+        // its first stage, and ties go below.
+        let lowest = row
+            .iter()
+            .filter(|&&r| r != usize::MAX)
+            .min()
+            .map_or(BASE, |&m| m)
+            .saturating_sub(members.len() + 1)
+            .max(1);
+        let best = (lowest..=limit)
+            .filter(|&r| members.iter().all(|&m| free(r, m, &row, &col)))
+            .min_by_key(|&r| ((r as i64 - desired).abs(), (r as i64) < desired))
             .unwrap_or(limit);
         for &m in &members {
             row[m] = best;
@@ -140,12 +152,26 @@ pub(super) fn assign_rows(ir: &Ir, cols: &[usize]) -> Vec<usize> {
                 .filter(|&w| ir.nodes[w].about == Some(m) && row[w] == usize::MAX)
                 .collect();
             for note in notes {
+                // A node with nothing attached on its right takes its note there, on its own
+                // row, when that cell is free.
+                let right_free = col[m] + 1 < ncols
+                    && !ir.edges.iter().any(|e| {
+                        (e.from == m && col[e.to] > col[m]) || (e.to == m && col[e.from] > col[m])
+                    })
+                    && (0..n).all(|w| {
+                        w == note || row[w] != row[m] || col[w] != col[m] + 1 || !together(w, note)
+                    });
+                if right_free {
+                    col[note] = col[m] + 1;
+                    row[note] = row[m];
+                    continue;
+                }
                 // Rows are shifted by `BASE` while placing, so a note may go above row 0.
                 let r0 = row[m] as i64;
                 let pick = [r0 + 1, r0 - 1]
                     .into_iter()
                     .chain((2..=limit as i64 + 2).flat_map(|d| [r0 + d, r0 - d]))
-                    .find(|&r| r >= 0 && free(r as usize, note, &row))
+                    .find(|&r| r >= 0 && free(r as usize, note, &row, &col))
                     .unwrap_or(r0 + 1);
                 row[note] = pick as usize;
             }
@@ -161,6 +187,7 @@ pub(super) fn assign_rows(ir: &Ir, cols: &[usize]) -> Vec<usize> {
                 .map_or(0, |m| m + 1);
         }
     }
+    cols.copy_from_slice(&col);
     clear_groups(ir, cols, &mut row);
     drop_empty(&row)
 }
