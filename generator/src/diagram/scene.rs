@@ -725,8 +725,12 @@ impl Scene {
     /// Checks the layout's promises and describes each broken one (empty when all hold):
     /// no two solid boxes overlap; no edge runs through a node other than its own ends; no label
     /// overlaps another label or a solid box; no group outline cuts through a node; everything
-    /// lies inside the view box. Items are
-    /// compared only when some stage shows both, because the union of stages is laid out once.
+    /// lies inside the view box. Architecture diagrams also promise: every edge end lies on its
+    /// node's visible outline (within 0.5 px); edges sharing a node side are at least
+    /// [`PORT_GAP`] apart; no edge passes through another edge's label or a group title; no
+    /// note connector crosses an edge; no two edges run along one line; a chain is one row;
+    /// node text keeps [`TEXT_CLEARANCE`] from its outline and inner lines. Items are compared
+    /// only when some stage shows both, because the union of stages is laid out once.
     pub fn violations(&self) -> Vec<String> {
         let mut found = Vec::new();
         let together = |a: &Item, b: &Item| a.first < b.end && b.first < a.end;
@@ -810,6 +814,7 @@ impl Scene {
             found.extend(self.crowded_ports());
             found.extend(self.struck_labels());
             found.extend(self.crossed_note_links());
+            found.extend(self.shared_stretches());
             found.extend(self.staircases());
             found.extend(self.cramped_texts());
         }
@@ -967,6 +972,34 @@ impl Scene {
         found
     }
 
+    /// Two edges shown together that run along one line for more than a pixel, so a reader
+    /// cannot tell where one ends.
+    fn shared_stretches(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        for (i, a) in self.items.iter().enumerate() {
+            let Shape::Edge { points: pa, .. } = &a.shape else {
+                continue;
+            };
+            for b in &self.items[i + 1..] {
+                let Shape::Edge { points: pb, .. } = &b.shape else {
+                    continue;
+                };
+                if a.key == b.key || !(a.first < b.end && b.first < a.end) {
+                    continue;
+                }
+                let along = pa.windows(2).any(|p| {
+                    pb.windows(2)
+                        .any(|q| collinear_overlap(p[0], p[1], q[0], q[1]) > 1.0)
+                });
+                let msg = format!("edges `{}` and `{}` run along each other", a.key, b.key);
+                if along && !found.contains(&msg) {
+                    found.push(msg);
+                }
+            }
+        }
+        found
+    }
+
     /// Chains drawn as staircases. In each stage, an edge `a -> b` is a link of a chain when it
     /// is the only edge leaving `a` and the only one entering `b` (note links aside) and `b`
     /// lies right of `a`; a run of two or more links must have all its centres on one y.
@@ -1109,6 +1142,23 @@ pub fn segments_cross(a: Point, b: Point, c: Point, d: Point) -> bool {
         || (d2 == 0.0 && on(c, d, b))
         || (d3 == 0.0 && on(a, b, c))
         || (d4 == 0.0 && on(a, b, d))
+}
+
+/// Length of the stretch two axis-parallel segments share on one line (0 when they are not on
+/// one line).
+pub fn collinear_overlap(a: Point, b: Point, c: Point, d: Point) -> f32 {
+    let horizontal = |p: Point, q: Point| (p.y - q.y).abs() < 0.5;
+    let vertical = |p: Point, q: Point| (p.x - q.x).abs() < 0.5;
+    let shared = |a0: f32, a1: f32, b0: f32, b1: f32| {
+        (a0.max(a1).min(b0.max(b1)) - a0.min(a1).max(b0.min(b1))).max(0.0)
+    };
+    if horizontal(a, b) && horizontal(c, d) && (a.y - c.y).abs() < 0.5 {
+        shared(a.x, b.x, c.x, d.x)
+    } else if vertical(a, b) && vertical(c, d) && (a.x - c.x).abs() < 0.5 {
+        shared(a.y, b.y, c.y, d.y)
+    } else {
+        0.0
+    }
 }
 
 /// Distance between a rectangle and a segment (0 when they meet).
@@ -1372,6 +1422,41 @@ mod tests {
             scene(items).violations(),
             vec!["note link `d->c` crosses edge `a->b`".to_string()]
         );
+    }
+
+    #[test]
+    fn edges_never_share_a_stretch() {
+        let items = |dy: f32| {
+            vec![
+                node("a", 10.0, 10.0, 0, 1),
+                node("b", 10.0, 200.0, 0, 1),
+                with_kind(node("c", 400.0, 100.0, 0, 1), NodeKind::Service, 80.0),
+                edge(
+                    "a->c",
+                    EdgeStyle::Sync,
+                    &[(110.0, 35.0), (200.0, 35.0), (200.0, 125.0), (400.0, 125.0)],
+                    None,
+                ),
+                edge(
+                    "b->c",
+                    EdgeStyle::Sync,
+                    &[
+                        (110.0, 225.0),
+                        (210.0, 225.0),
+                        (210.0, 125.0 + dy),
+                        (400.0, 125.0 + dy),
+                    ],
+                    None,
+                ),
+            ]
+        };
+        // Both edges enter `c` at one point: their last two runs lie on each other.
+        let found = scene(items(0.0)).violations();
+        assert!(
+            found.contains(&"edges `a->c` and `b->c` run along each other".to_string()),
+            "{found:?}"
+        );
+        assert_eq!(scene(items(24.0)).violations(), Vec::<String>::new());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use crate::diagram::font::{self, Weight};
 use crate::diagram::ir::Ir;
 use crate::diagram::layout::LABEL_H;
-use crate::diagram::scene::{Label, PORT_GAP, Point, Rect, Side};
+use crate::diagram::scene::{Label, PORT_GAP, Point, Rect, Side, collinear_overlap};
 
 use super::*;
 
@@ -458,41 +458,73 @@ pub(super) fn route(
     let mut need_y = vec![0.0f32; grid.nrows + 1];
     let mut band: BTreeMap<usize, (f32, f32)> = BTreeMap::new();
     for (ch, mut list) in runs {
-        // Runs with a stub towards the lower side (left in a column gap, up in a row gap) take
-        // the tracks on that side, so two stubs at one height never run over each other.
-        let toward_low = |r: usize, seg: usize| {
+        // Where two runs have stubs at one height, the one whose stub reaches back to the
+        // lower side (left in a column gap, up in a row gap) takes the lower track, so the
+        // stubs meet end to end instead of running over each other.
+        let stubs = |r: usize, seg: usize| -> Vec<(bool, f32)> {
             let pts = &routes[r];
-            let before = seg.checked_sub(1).map(|s| pts[s]);
-            let after = pts.get(seg + 2).copied();
-            [(before, pts[seg]), (after, pts[seg + 1])]
-                .iter()
-                .any(|&(stub, at)| match (stub, ch) {
-                    (Some(p), Channel::Column(_)) => p.x < at.x - 0.5,
-                    (Some(p), Channel::Row(_)) => p.y < at.y - 0.5,
-                    (None, _) => false,
+            let before = seg.checked_sub(1).map(|s| (pts[s], pts[seg]));
+            let after = pts.get(seg + 2).map(|&p| (p, pts[seg + 1]));
+            [before, after]
+                .into_iter()
+                .flatten()
+                .map(|(far, at)| match ch {
+                    Channel::Column(_) => (far.x < at.x, at.y),
+                    Channel::Row(_) => (far.y < at.y, at.x),
                 })
+                .collect()
         };
         list.sort_by(|a, b| {
-            toward_low(b.2, b.3)
-                .cmp(&toward_low(a.2, a.3))
-                .then(a.0.total_cmp(&b.0))
+            a.0.total_cmp(&b.0)
                 .then(a.1.total_cmp(&b.1))
                 .then(a.2.cmp(&b.2))
         });
+        let stub_lists: Vec<Vec<(bool, f32)>> = list.iter().map(|x| stubs(x.2, x.3)).collect();
+        let must_precede = |b: usize, a: usize| {
+            stub_lists[b].iter().any(|&(low_b, cb)| {
+                low_b
+                    && stub_lists[a]
+                        .iter()
+                        .any(|&(low_a, ca)| !low_a && (ca - cb).abs() < 0.5)
+            })
+        };
+        // Runs in order, each after every run that must lie below it (a cycle is cut in
+        // list order).
+        let mut order: Vec<usize> = Vec::new();
+        let mut done = vec![false; list.len()];
+        while order.len() < list.len() {
+            let next = (0..list.len())
+                .filter(|&x| !done[x])
+                .find(|&x| (0..list.len()).all(|y| done[y] || y == x || !must_precede(y, x)))
+                .or_else(|| (0..list.len()).find(|&x| !done[x]))
+                .unwrap_or(0);
+            done[next] = true;
+            order.push(next);
+        }
         let mut tracks: Vec<Vec<(f32, f32)>> = Vec::new();
+        let mut track_of = vec![0usize; list.len()];
         let mut assigned = Vec::new();
-        for &(lo, hi, r, seg) in &list {
-            let t = match tracks
+        for &x in &order {
+            let (lo, hi, r, seg) = list[x];
+            let floor = order
                 .iter()
-                .position(|used| used.iter().all(|&(l, h)| h + 6.0 < lo || hi + 6.0 < l))
-            {
-                Some(t) => t,
-                None => {
-                    tracks.push(Vec::new());
-                    tracks.len() - 1
-                }
-            };
+                .take_while(|&&y| y != x)
+                .filter(|&&y| must_precede(y, x))
+                .map(|&y| track_of[y] + 1)
+                .max()
+                .unwrap_or(0);
+            let t = (floor..)
+                .find(|&t| {
+                    tracks
+                        .get(t)
+                        .is_none_or(|used| used.iter().all(|&(l, h)| h + 6.0 < lo || hi + 6.0 < l))
+                })
+                .unwrap_or(floor);
+            while tracks.len() <= t {
+                tracks.push(Vec::new());
+            }
             tracks[t].push((lo, hi));
+            track_of[x] = t;
             assigned.push((t, r, seg));
         }
         let track_end = tracks;
@@ -532,6 +564,7 @@ pub(super) fn route(
             }
         }
     }
+    separate_overlaps(ir, &mut routes, &tags, &rects, sides);
     // Room for each label: on a straight edge, the whole gap; after a bend, the run from the
     // track band to the target; on a vertical edge, the row gap.
     for (i, e) in ir.edges.iter().enumerate() {
@@ -605,5 +638,135 @@ pub(super) fn route(
         need_x,
         need_y,
         sides: sides.clone(),
+    }
+}
+
+/// Whether two routes run along each other for more than a pixel.
+fn run_along(a: &[Point], b: &[Point]) -> bool {
+    a.windows(2).any(|p| {
+        b.windows(2)
+            .any(|q| collinear_overlap(p[0], p[1], q[0], q[1]) > 1.0)
+    })
+}
+
+/// Two edges whose stubs run along each other in a gap they share (one's stub at the height
+/// where the other turns) swap tracks there, when that parts them and troubles nobody else.
+fn separate_overlaps(
+    ir: &Ir,
+    routes: &mut [Vec<Point>],
+    tags: &[Vec<(usize, Channel)>],
+    rects: &[Rect],
+    sides: &[(Side, Side)],
+) {
+    let shown_with = |i: usize, j: usize| {
+        let (fi, ei) = edge_life(ir, i);
+        let (fj, ej) = edge_life(ir, j);
+        fi < ej && fj < ei
+    };
+    let overlaps = |routes: &[Vec<Point>]| {
+        (0..routes.len())
+            .flat_map(|i| (i + 1..routes.len()).map(move |j| (i, j)))
+            .filter(|&(i, j)| shown_with(i, j) && run_along(&routes[i], &routes[j]))
+            .count()
+    };
+    for i in 0..routes.len() {
+        for j in i + 1..routes.len() {
+            if !shown_with(i, j) || !run_along(&routes[i], &routes[j]) {
+                continue;
+            }
+            for &(si, ch) in &tags[i] {
+                let Some(&(sj, _)) = tags[j].iter().find(|t| t.1 == ch) else {
+                    continue;
+                };
+                let before = overlaps(routes);
+                let at = |r: &[Point], s: usize| match ch {
+                    Channel::Column(_) => r[s].x,
+                    Channel::Row(_) => r[s].y,
+                };
+                let set = |r: &mut Vec<Point>, s: usize, v: f32| match ch {
+                    Channel::Column(_) => {
+                        r[s].x = v;
+                        r[s + 1].x = v;
+                    }
+                    Channel::Row(_) => {
+                        r[s].y = v;
+                        r[s + 1].y = v;
+                    }
+                };
+                let (ai, aj) = (at(&routes[i], si), at(&routes[j], sj));
+                set(&mut routes[i], si, aj);
+                set(&mut routes[j], sj, ai);
+                let after = overlaps(routes);
+                if after < before {
+                    break;
+                }
+                set(&mut routes[i], si, ai);
+                set(&mut routes[j], sj, aj);
+            }
+        }
+    }
+    // Two edges crossing between the same two heights in opposite directions share a track
+    // whatever the order; one of them moves an end along its side, where the side has room.
+    for i in 0..routes.len() {
+        for j in i + 1..routes.len() {
+            if !shown_with(i, j) || !run_along(&routes[i], &routes[j]) {
+                continue;
+            }
+            'nudge: for e in [j, i] {
+                let n = routes[e].len();
+                if n < 3 {
+                    continue;
+                }
+                let edge = &ir.edges[e];
+                for (node, side, end, next) in [
+                    (edge.to, sides[e].1, n - 1, n - 2),
+                    (edge.from, sides[e].0, 0, 1),
+                ] {
+                    let r = rects[node];
+                    let across = |p: Point| match side {
+                        Side::Left | Side::Right => p.y,
+                        Side::Top | Side::Bottom => p.x,
+                    };
+                    let (lo, hi) = match side {
+                        Side::Left | Side::Right => (r.y + PORT_MARGIN, r.bottom() - PORT_MARGIN),
+                        Side::Top | Side::Bottom => (r.x + PORT_MARGIN, r.right() - PORT_MARGIN),
+                    };
+                    // The other ends on this side, of edges shown with this one.
+                    let others: Vec<f32> = (0..routes.len())
+                        .filter(|&k| k != e && shown_with(k, e))
+                        .flat_map(|k| {
+                            let m = routes[k].len();
+                            let ek = &ir.edges[k];
+                            [(ek.from, sides[k].0, 0), (ek.to, sides[k].1, m - 1)]
+                                .into_iter()
+                                .filter(|&(v, s, _)| v == node && s == side)
+                                .map(move |(_, _, at)| at)
+                                .map(|at| across(routes[k][at]))
+                                .collect::<Vec<_>>()
+                        })
+                        .collect();
+                    let here = across(routes[e][end]);
+                    for delta in [PORT_GAP / 2.0, -PORT_GAP / 2.0] {
+                        let to = here + delta;
+                        if to < lo || to > hi || others.iter().any(|&o| (o - to).abs() < PORT_GAP) {
+                            continue;
+                        }
+                        let before = overlaps(routes);
+                        let saved = (routes[e][end], routes[e][next]);
+                        for p in [end, next] {
+                            match side {
+                                Side::Left | Side::Right => routes[e][p].y = to,
+                                Side::Top | Side::Bottom => routes[e][p].x = to,
+                            }
+                        }
+                        if overlaps(routes) < before {
+                            break 'nudge;
+                        }
+                        routes[e][end] = saved.0;
+                        routes[e][next] = saved.1;
+                    }
+                }
+            }
+        }
     }
 }
