@@ -1,7 +1,9 @@
 //! SVG writing: [`Scene`] → SVG text, one stage or all stages at once.
 //!
 //! In: a laid-out scene, a stage (or all of them) and an id prefix. Out: an `<svg>` element as
-//! a string. Deterministic: items in scene order, attributes in a fixed order, coordinates with
+//! a string. The writer measures nothing: every text's position comes from the scene, and
+//! outlines use the shape constants of [`super::scene`], the same ones the layout attaches
+//! edges to. Deterministic: items in scene order, attributes in a fixed order, coordinates with
 //! at most one decimal. No XML prolog and no blank line anywhere (a blank line would end
 //! mdBook's HTML block and turn the rest into Markdown). Every author text is escaped. Ids are
 //! `{prefix}-title` and `{prefix}-desc`; nothing refers to an id with `url(#…)`, so renamed
