@@ -3,13 +3,14 @@
 //! In: the [`Ir`], the [`Grid`] (cells and track sizes), node sizes and the current gap widths.
 //! Out: a [`Routing`]: node boxes, one bend list per edge, group outlines, and the gap widths
 //! the tracks and labels need (the caller widens the gaps and routes again until they fit).
-//! Each edge leaves a node side at its own port (ports spread along the side), bends only in
-//! the gaps between columns and rows, and gets its own track there.
+//! Each edge leaves a node side at its own port (ports [`PORT_GAP`] apart along the side),
+//! bends only in the gaps between columns and rows, and gets its own track there; a crowded
+//! right side hands edges to other rows to its bottom or top, drawn as an L.
 
 use std::collections::BTreeMap;
 
 use crate::diagram::font::{self, Weight};
-use crate::diagram::ir::Ir;
+use crate::diagram::ir::{EdgeStyle, Ir};
 use crate::diagram::layout::LABEL_H;
 use crate::diagram::scene::{Label, PORT_GAP, Point, Rect, Side, collinear_overlap};
 
@@ -42,10 +43,13 @@ pub(super) struct Routing {
 
 /// The node sides each edge attaches to, from the cells of its ends: facing each other across
 /// columns; within a column, bottom to top, or both on the right when a node sits between.
+/// A node with more than two edges on its right hands edges to other rows (farthest first)
+/// to its bottom or top, drawn as an L, when the cells along the L are empty.
 pub(super) fn sides(ir: &Ir, grid: &Grid) -> Vec<(Side, Side)> {
     let n = ir.nodes.len();
     let occupied = |c: usize, r: usize| (0..n).any(|v| grid.cols[v] == c && grid.rows[v] == r);
-    ir.edges
+    let mut sides: Vec<(Side, Side)> = ir
+        .edges
         .iter()
         .map(|e| {
             let (a, b) = (e.from, e.to);
@@ -65,7 +69,46 @@ pub(super) fn sides(ir: &Ir, grid: &Grid) -> Vec<(Side, Side)> {
                 }
             }
         })
-        .collect()
+        .collect();
+    let mut order: Vec<usize> = (0..ir.edges.len()).collect();
+    order.sort_by_key(|&i| {
+        let e = &ir.edges[i];
+        (
+            std::cmp::Reverse(grid.rows[e.from].abs_diff(grid.rows[e.to])),
+            i,
+        )
+    });
+    for i in order {
+        let e = &ir.edges[i];
+        let (a, b) = (e.from, e.to);
+        let (ca, cb, ra, rb) = (grid.cols[a], grid.cols[b], grid.rows[a], grid.rows[b]);
+        if sides[i] != (Side::Right, Side::Left) || ra == rb || e.style == EdgeStyle::NoteLink {
+            continue;
+        }
+        let on_right = (0..ir.edges.len())
+            .filter(|&j| {
+                (ir.edges[j].from == a && sides[j].0 == Side::Right)
+                    || (ir.edges[j].to == a && sides[j].1 == Side::Right)
+            })
+            .count();
+        if on_right <= 2 {
+            continue;
+        }
+        let (ef, ee) = edge_life(ir, i);
+        let busy = |c: usize, r: usize| {
+            (0..n).any(|v| {
+                let (vf, ve) = lifetime(ir, v);
+                v != a && v != b && grid.cols[v] == c && grid.rows[v] == r && vf < ee && ef < ve
+            })
+        };
+        let (lo, hi) = (ra.min(rb), ra.max(rb));
+        let down_free = (lo..=hi).filter(|&r| r != ra).all(|r| !busy(ca, r));
+        let across_free = (ca + 1..cb).all(|c| !busy(c, rb));
+        if down_free && across_free {
+            sides[i] = (if rb > ra { Side::Bottom } else { Side::Top }, Side::Left);
+        }
+    }
+    sides
 }
 
 /// Where edges meet nodes, decided on the grid before any coordinate exists.
@@ -94,8 +137,15 @@ pub(super) fn ports(ir: &Ir, grid: &Grid) -> Ports {
             (e.to, sides[i].1, e.from, false),
         ] {
             let (r, c) = (grid.rows[other], grid.cols[other]);
+            // An L leaving the bottom or top turns right into its row: the nearer the row,
+            // the further right its port, so nested Ls do not cross.
+            const L: usize = 1 << 20;
+            let turns =
+                (side == Side::Top || side == Side::Bottom) && grid.cols[other] != grid.cols[node];
             let key = match side {
                 Side::Left | Side::Right => (r, c),
+                Side::Bottom if turns => (L + (L - r), c),
+                Side::Top if turns => (L + r, c),
                 Side::Top | Side::Bottom => (c, r),
             };
             by_side
@@ -404,6 +454,9 @@ pub(super) fn route(
                     .position(|(p, _)| free(p, i, a, b))
                     .unwrap_or(last);
                 options.swap_remove(pick)
+            }
+            (Side::Bottom, Side::Left) | (Side::Top, Side::Left) => {
+                (vec![pa, Point { x: pa.x, y: pb.y }, pb], vec![])
             }
             (Side::Bottom, Side::Top) | (Side::Top, Side::Bottom) => {
                 if (pa.x - pb.x).abs() < 0.5 {
