@@ -4,7 +4,7 @@
 //! Out: a [`Routing`]: node boxes, one bend list per edge, group outlines, and the gap widths
 //! the tracks and labels need (the caller widens the gaps and routes again until they fit).
 //! Each edge leaves a node side at its own port (ports [`PORT_GAP`] apart along the side),
-//! bends only in the gaps between columns and rows, and gets its own track there; a crowded
+//! bends only in the gaps between columns and rows, and gets its own track there; a shared
 //! right side hands edges to other rows to its bottom or top, drawn as an L.
 
 use std::collections::BTreeMap;
@@ -43,7 +43,7 @@ pub(super) struct Routing {
 
 /// The node sides each edge attaches to, from the cells of its ends: facing each other across
 /// columns; within a column, bottom to top, or both on the right when a node sits between.
-/// A node with more than two edges on its right hands edges to other rows (farthest first)
+/// A node with two or more edges on its right hands edges to other rows (farthest first)
 /// to its bottom or top, drawn as an L, when the cells along the L are empty.
 pub(super) fn sides(ir: &Ir, grid: &Grid) -> Vec<(Side, Side)> {
     let n = ir.nodes.len();
@@ -91,7 +91,7 @@ pub(super) fn sides(ir: &Ir, grid: &Grid) -> Vec<(Side, Side)> {
                     || (ir.edges[j].to == a && sides[j].1 == Side::Right)
             })
             .count();
-        if on_right <= 2 {
+        if on_right <= 1 {
             continue;
         }
         let (ef, ee) = edge_life(ir, i);
