@@ -96,6 +96,24 @@ pub struct Label {
     pub rect: Rect,
 }
 
+impl Label {
+    /// The label's text, centred in its box: the layout sizes the box so that 11.5 px text
+    /// with its baseline 4 px below the middle sits centred in it.
+    pub fn placed(&self, class: &'static str, size: f32, weight: Weight) -> Text {
+        let c = self.rect.center();
+        Text {
+            x: c.x,
+            y: c.y + 4.0,
+            anchor: Anchor::Middle,
+            size,
+            weight,
+            class,
+            text: self.text.clone(),
+            w: self.rect.w,
+        }
+    }
+}
+
 /// Which point of a text its `x` names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Anchor {

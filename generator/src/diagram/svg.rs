@@ -33,7 +33,9 @@
 
 use std::fmt::Write as _;
 
-use super::font::FAMILY;
+use super::font::{FAMILY, Weight};
+use super::layout::LABEL_PX;
+use super::layout::grid::GROUP_PX;
 use super::ir::{Arrow, EdgeStyle, Flavor, GroupKind, NodeKind};
 use super::scene::{
     Anchor, BROWSER_BAR, CHAMFER, FOLD, Item, LID, Label, Point, Rect, STACK_OFFSET, Scene, Shape,
@@ -380,13 +382,7 @@ fn draw(out: &mut String, item: &Item, new: bool) {
                 "<rect class=\"ds-g\" {} rx=\"10\"{dash}/>",
                 rect_attrs(rect)
             );
-            let _ = writeln!(
-                out,
-                "<text class=\"ds-gt\" x=\"{}\" y=\"{}\">{}</text>",
-                num(title.rect.x + 2.0),
-                num(title.rect.y + 11.5),
-                esc(&title.text)
-            );
+            draw_text(out, &title.placed("ds-gt", GROUP_PX, Weight::Semibold));
             if new {
                 let _ = writeln!(
                     out,
@@ -607,20 +603,13 @@ fn draw(out: &mut String, item: &Item, new: bool) {
 
 fn draw_label(out: &mut String, label: &Label) {
     let r = label.rect;
-    let c = r.center();
     let _ = writeln!(
         out,
         "<rect class=\"ds-p\" {} rx=\"{}\"/>",
         rect_attrs(&r),
         num(r.h / 2.0)
     );
-    let _ = writeln!(
-        out,
-        "<text class=\"ds-lb\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-        num(c.x),
-        num(c.y + 4.0),
-        esc(&label.text)
-    );
+    draw_text(out, &label.placed("ds-lb", LABEL_PX, Weight::Regular));
 }
 
 fn shorten(from: Point, to: Point, by: f32) -> Point {
