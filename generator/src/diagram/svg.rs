@@ -34,9 +34,9 @@
 use std::fmt::Write as _;
 
 use super::font::{FAMILY, Weight};
+use super::ir::{Arrow, EdgeStyle, Flavor, GroupKind, NodeKind};
 use super::layout::LABEL_PX;
 use super::layout::grid::GROUP_PX;
-use super::ir::{Arrow, EdgeStyle, Flavor, GroupKind, NodeKind};
 use super::scene::{
     Anchor, BROWSER_BAR, CHAMFER, FOLD, Item, LID, Label, Point, Rect, STACK_OFFSET, Scene, Shape,
     Text, corner_radius, num, queue_slots,
