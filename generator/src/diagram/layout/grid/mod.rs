@@ -69,9 +69,9 @@ pub const GROUP_TITLE: f32 = 18.0;
 /// Distance between parallel edge tracks in a gap.
 pub const TRACK: f32 = 10.0;
 /// Smallest gap between columns.
-pub const MIN_GAP_X: f32 = 56.0;
+pub const MIN_GAP_X: f32 = 48.0;
 /// Smallest gap between rows.
-pub const MIN_GAP_Y: f32 = 36.0;
+pub const MIN_GAP_Y: f32 = 28.0;
 /// Smallest distance from a port to the ends of its node side.
 pub const PORT_MARGIN: f32 = 14.0;
 /// Margin around the drawing.
