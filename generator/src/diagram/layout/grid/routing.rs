@@ -372,39 +372,56 @@ pub(super) fn route(
         let mut pb = ports[&(i, false)];
         // Two ports a few pixels apart make a tiny jog; slide one along its side to meet the
         // other when that keeps it on the side and clear of the side's other ports.
-        if matches!(
-            sides[i],
-            (Side::Right, Side::Left) | (Side::Left, Side::Right)
-        ) && (pa.y - pb.y).abs() >= 0.5
-        {
+        let facing = match sides[i] {
+            (Side::Right, Side::Left) | (Side::Left, Side::Right) => Some(true),
+            (Side::Bottom, Side::Top) | (Side::Top, Side::Bottom) => Some(false),
+            _ => None,
+        };
+        if let Some(across_rows) = facing {
+            // The coordinate along the two sides: y between columns, x between rows.
+            let along = |p: Point| if across_rows { p.y } else { p.x };
+            let moved = |p: Point, v: f32| {
+                if across_rows {
+                    Point { x: p.x, y: v }
+                } else {
+                    Point { x: v, y: p.y }
+                }
+            };
             let can_move = |node: usize,
                             side: Side,
                             me: (usize, bool),
-                            y: f32,
+                            v: f32,
                             ports: &BTreeMap<(usize, bool), Point>| {
                 let r = rects[node];
+                let (lo, hi) = if across_rows {
+                    (r.y, r.bottom())
+                } else {
+                    (r.x, r.right())
+                };
                 let (f, end) = edge_life(ir, me.0);
-                y >= r.y + PORT_MARGIN
-                    && y <= r.bottom() - PORT_MARGIN
+                v >= lo + PORT_MARGIN
+                    && v <= hi - PORT_MARGIN
                     && side_members[&(node, side)].iter().all(|&m| {
                         let (mf, m_end) = edge_life(ir, m.0);
-                        m == me || !(mf < end && f < m_end) || (ports[&m].y - y).abs() >= PORT_GAP
+                        m == me
+                            || !(mf < end && f < m_end)
+                            || (along(ports[&m]) - v).abs() >= PORT_GAP
                     })
             };
-            let straight_free =
-                |y: f32| free(&[Point { x: pa.x, y }, Point { x: pb.x, y }], i, a, b);
-            if (pa.y - pb.y).abs() <= 24.0
-                && can_move(b, sides[i].1, (i, false), pa.y, &ports)
-                && straight_free(pa.y)
-            {
-                pb.y = pa.y;
-                ports.insert((i, false), pb);
-            } else if (pa.y - pb.y).abs() <= 24.0
-                && can_move(a, sides[i].0, (i, true), pb.y, &ports)
-                && straight_free(pb.y)
-            {
-                pa.y = pb.y;
-                ports.insert((i, true), pa);
+            let straight_free = |v: f32| free(&[moved(pa, v), moved(pb, v)], i, a, b);
+            let gap = (along(pa) - along(pb)).abs();
+            if (0.5..=PORT_GAP).contains(&gap) {
+                if can_move(b, sides[i].1, (i, false), along(pa), &ports)
+                    && straight_free(along(pa))
+                {
+                    pb = moved(pb, along(pa));
+                    ports.insert((i, false), pb);
+                } else if can_move(a, sides[i].0, (i, true), along(pb), &ports)
+                    && straight_free(along(pb))
+                {
+                    pa = moved(pa, along(pb));
+                    ports.insert((i, true), pa);
+                }
             }
         }
         let (ca, cb) = (grid.cols[a], grid.cols[b]);
