@@ -8,8 +8,10 @@
 //! 3. [`rows`]: rows by barycentre sweeps, keeping group members and notes together;
 //! 4. [`compaction`]: nodes pulled to free cells near their neighbours, strangers pushed out of
 //!    group boxes;
-//! 5. [`routing`]: coordinates from the gap widths; each edge leaves a node side at its own
-//!    port, bends only in the gaps between columns and rows, and gets its own track there;
+//! 5. [`ports`]: the side and slot where each edge meets each node (nodes then grow to fit
+//!    their slots); [`routing`]: coordinates from the gap widths, each edge leaving its port,
+//!    bending only in the gaps between columns and rows, on its own track there;
+//!    [`overlaps`]: edges that would run along one line parted;
 //! 6. [`labels`]: each label takes the first spot along its edge that overlaps no node, label
 //!    or group title;
 //! 7. [`scene`]: items with absolute geometry and the view box.
@@ -20,6 +22,8 @@
 mod compaction;
 mod labels;
 mod measure;
+mod overlaps;
+mod ports;
 mod rank;
 mod routing;
 mod rows;
@@ -94,7 +98,7 @@ pub fn layout(ir: &Ir) -> Scene {
         row_top: vec![0.0; nrows],
     };
     // Nodes grow until the edges on each side fit [`PORT_GAP`] apart.
-    let ports = routing::ports(ir, &grid);
+    let ports = ports::ports(ir, &grid);
     let mut sizes = sizes;
     for (&(v, side), &k) in &ports.count {
         let span = (k.max(1) - 1) as f32 * PORT_GAP;

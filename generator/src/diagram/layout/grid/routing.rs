@@ -1,19 +1,21 @@
 //! Step 5, routing: coordinates, ports and orthogonal edge routes.
 //!
-//! In: the [`Ir`], the [`Grid`] (cells and track sizes), node sizes and the current gap widths.
-//! Out: a [`Routing`]: node boxes, one bend list per edge, group outlines, and the gap widths
-//! the tracks and labels need (the caller widens the gaps and routes again until they fit).
-//! Each edge leaves a node side at its own port (ports [`PORT_GAP`] apart along the side),
-//! bends only in the gaps between columns and rows, and gets its own track there; a shared
-//! right side hands edges to other rows to its bottom or top, drawn as an L.
+//! In: the [`Ir`], the [`Grid`] (cells and track sizes), node sizes, the current gap widths
+//! and the [`Ports`]. Out: a [`Routing`]: node boxes, one bend list per edge, group outlines,
+//! and the gap widths the tracks and labels need (the caller widens the gaps and routes again
+//! until they fit). Each edge leaves a node side at its own port (slots [`PORT_GAP`] apart),
+//! bends only in the gaps between columns and rows (or once, for an L), and gets its own
+//! track there; [`super::overlaps`] then parts edges that would run along one line.
 
 use std::collections::BTreeMap;
 
 use crate::diagram::font::{self, Weight};
-use crate::diagram::ir::{EdgeStyle, Ir};
+use crate::diagram::ir::Ir;
 use crate::diagram::layout::LABEL_H;
-use crate::diagram::scene::{Label, PORT_GAP, Point, Rect, Side, collinear_overlap};
+use crate::diagram::scene::{Label, PORT_GAP, Point, Rect, Side};
 
+use super::overlaps::separate_overlaps;
+use super::ports::Ports;
 use super::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -39,144 +41,6 @@ pub(super) struct Routing {
     pub(super) need_y: Vec<f32>,
     /// The side of its source and of its target each edge attaches to.
     pub(super) sides: Vec<(Side, Side)>,
-}
-
-/// The node sides each edge attaches to, from the cells of its ends: facing each other across
-/// columns; within a column, bottom to top, or both on the right when a node sits between.
-/// A node with two or more edges on its right hands edges to other rows (farthest first)
-/// to its bottom or top, drawn as an L, when the cells along the L are empty.
-pub(super) fn sides(ir: &Ir, grid: &Grid) -> Vec<(Side, Side)> {
-    let n = ir.nodes.len();
-    let occupied = |c: usize, r: usize| (0..n).any(|v| grid.cols[v] == c && grid.rows[v] == r);
-    let mut sides: Vec<(Side, Side)> = ir
-        .edges
-        .iter()
-        .map(|e| {
-            let (a, b) = (e.from, e.to);
-            let (ca, cb, ra, rb) = (grid.cols[a], grid.cols[b], grid.rows[a], grid.rows[b]);
-            if ca < cb {
-                (Side::Right, Side::Left)
-            } else if ca > cb {
-                (Side::Left, Side::Right)
-            } else {
-                let (lo, hi) = (ra.min(rb), ra.max(rb));
-                if (lo + 1..hi).any(|r| occupied(ca, r)) {
-                    (Side::Right, Side::Right)
-                } else if ra < rb {
-                    (Side::Bottom, Side::Top)
-                } else {
-                    (Side::Top, Side::Bottom)
-                }
-            }
-        })
-        .collect();
-    let mut order: Vec<usize> = (0..ir.edges.len()).collect();
-    order.sort_by_key(|&i| {
-        let e = &ir.edges[i];
-        (
-            std::cmp::Reverse(grid.rows[e.from].abs_diff(grid.rows[e.to])),
-            i,
-        )
-    });
-    for i in order {
-        let e = &ir.edges[i];
-        let (a, b) = (e.from, e.to);
-        let (ca, cb, ra, rb) = (grid.cols[a], grid.cols[b], grid.rows[a], grid.rows[b]);
-        if sides[i] != (Side::Right, Side::Left) || ra == rb || e.style == EdgeStyle::NoteLink {
-            continue;
-        }
-        let on_right = (0..ir.edges.len())
-            .filter(|&j| {
-                (ir.edges[j].from == a && sides[j].0 == Side::Right)
-                    || (ir.edges[j].to == a && sides[j].1 == Side::Right)
-            })
-            .count();
-        if on_right <= 1 {
-            continue;
-        }
-        let (ef, ee) = edge_life(ir, i);
-        let busy = |c: usize, r: usize| {
-            (0..n).any(|v| {
-                let (vf, ve) = lifetime(ir, v);
-                v != a && v != b && grid.cols[v] == c && grid.rows[v] == r && vf < ee && ef < ve
-            })
-        };
-        let (lo, hi) = (ra.min(rb), ra.max(rb));
-        let down_free = (lo..=hi).filter(|&r| r != ra).all(|r| !busy(ca, r));
-        let across_free = (ca + 1..cb).all(|c| !busy(c, rb));
-        if down_free && across_free {
-            sides[i] = (if rb > ra { Side::Bottom } else { Side::Top }, Side::Left);
-        }
-    }
-    sides
-}
-
-/// Where edges meet nodes, decided on the grid before any coordinate exists.
-pub(super) struct Ports {
-    /// The sides of source and target of each edge (see [`sides`]).
-    pub(super) sides: Vec<(Side, Side)>,
-    /// For each edge end (edge, is source), its slot on its node side. Ends are ordered along
-    /// the side by the cell of the other end, so edges do not cross at the node; two ends that
-    /// are never shown together may share a slot, two that are get different ones.
-    pub(super) slot: BTreeMap<(usize, bool), usize>,
-    /// For each node side, how many slots it has.
-    pub(super) count: BTreeMap<(usize, Side), usize>,
-}
-
-/// An edge end on a side, sortable along it: the other end's cell (two indices), the edge,
-/// and whether this end is the source.
-type End = (usize, usize, usize, bool);
-
-/// Assigns [`Ports`].
-pub(super) fn ports(ir: &Ir, grid: &Grid) -> Ports {
-    let sides = sides(ir, grid);
-    let mut by_side: BTreeMap<(usize, Side), Vec<End>> = BTreeMap::new();
-    for (i, e) in ir.edges.iter().enumerate() {
-        for (node, side, other, is_from) in [
-            (e.from, sides[i].0, e.to, true),
-            (e.to, sides[i].1, e.from, false),
-        ] {
-            let (r, c) = (grid.rows[other], grid.cols[other]);
-            // An L leaving the bottom or top turns right into its row: the nearer the row,
-            // the further right its port, so nested Ls do not cross.
-            const L: usize = 1 << 20;
-            let turns =
-                (side == Side::Top || side == Side::Bottom) && grid.cols[other] != grid.cols[node];
-            let key = match side {
-                Side::Left | Side::Right => (r, c),
-                Side::Bottom if turns => (L + (L - r), c),
-                Side::Top if turns => (L + r, c),
-                Side::Top | Side::Bottom => (c, r),
-            };
-            by_side
-                .entry((node, side))
-                .or_default()
-                .push((key.0, key.1, i, is_from));
-        }
-    }
-    let mut slot = BTreeMap::new();
-    let mut count = BTreeMap::new();
-    for (at, mut list) in by_side {
-        list.sort_unstable();
-        // Each end takes the slot after the highest one taken by an earlier end shown with it.
-        let mut taken: Vec<(usize, usize)> = Vec::new();
-        for &(_, _, e, is_from) in &list {
-            let (f, end) = edge_life(ir, e);
-            let s = taken
-                .iter()
-                .filter(|t| {
-                    let (of, oe) = edge_life(ir, t.0);
-                    of < end && f < oe
-                })
-                .map(|t| t.1 + 1)
-                .max()
-                .unwrap_or(0);
-            taken.push((e, s));
-            slot.insert((e, is_from), s);
-        }
-        count.insert(at, taken.iter().map(|t| t.1 + 1).max().unwrap_or(0));
-    }
-    Ports { sides, slot, count }
 }
 
 impl Routing {
@@ -708,135 +572,5 @@ pub(super) fn route(
         need_x,
         need_y,
         sides: sides.clone(),
-    }
-}
-
-/// Whether two routes run along each other for more than a pixel.
-fn run_along(a: &[Point], b: &[Point]) -> bool {
-    a.windows(2).any(|p| {
-        b.windows(2)
-            .any(|q| collinear_overlap(p[0], p[1], q[0], q[1]) > 1.0)
-    })
-}
-
-/// Two edges whose stubs run along each other in a gap they share (one's stub at the height
-/// where the other turns) swap tracks there, when that parts them and troubles nobody else.
-fn separate_overlaps(
-    ir: &Ir,
-    routes: &mut [Vec<Point>],
-    tags: &[Vec<(usize, Channel)>],
-    rects: &[Rect],
-    sides: &[(Side, Side)],
-) {
-    let shown_with = |i: usize, j: usize| {
-        let (fi, ei) = edge_life(ir, i);
-        let (fj, ej) = edge_life(ir, j);
-        fi < ej && fj < ei
-    };
-    let overlaps = |routes: &[Vec<Point>]| {
-        (0..routes.len())
-            .flat_map(|i| (i + 1..routes.len()).map(move |j| (i, j)))
-            .filter(|&(i, j)| shown_with(i, j) && run_along(&routes[i], &routes[j]))
-            .count()
-    };
-    for i in 0..routes.len() {
-        for j in i + 1..routes.len() {
-            if !shown_with(i, j) || !run_along(&routes[i], &routes[j]) {
-                continue;
-            }
-            for &(si, ch) in &tags[i] {
-                let Some(&(sj, _)) = tags[j].iter().find(|t| t.1 == ch) else {
-                    continue;
-                };
-                let before = overlaps(routes);
-                let at = |r: &[Point], s: usize| match ch {
-                    Channel::Column(_) => r[s].x,
-                    Channel::Row(_) => r[s].y,
-                };
-                let set = |r: &mut Vec<Point>, s: usize, v: f32| match ch {
-                    Channel::Column(_) => {
-                        r[s].x = v;
-                        r[s + 1].x = v;
-                    }
-                    Channel::Row(_) => {
-                        r[s].y = v;
-                        r[s + 1].y = v;
-                    }
-                };
-                let (ai, aj) = (at(&routes[i], si), at(&routes[j], sj));
-                set(&mut routes[i], si, aj);
-                set(&mut routes[j], sj, ai);
-                let after = overlaps(routes);
-                if after < before {
-                    break;
-                }
-                set(&mut routes[i], si, ai);
-                set(&mut routes[j], sj, aj);
-            }
-        }
-    }
-    // Two edges crossing between the same two heights in opposite directions share a track
-    // whatever the order; one of them moves an end along its side, where the side has room.
-    for i in 0..routes.len() {
-        for j in i + 1..routes.len() {
-            if !shown_with(i, j) || !run_along(&routes[i], &routes[j]) {
-                continue;
-            }
-            'nudge: for e in [j, i] {
-                let n = routes[e].len();
-                if n < 3 {
-                    continue;
-                }
-                let edge = &ir.edges[e];
-                for (node, side, end, next) in [
-                    (edge.to, sides[e].1, n - 1, n - 2),
-                    (edge.from, sides[e].0, 0, 1),
-                ] {
-                    let r = rects[node];
-                    let across = |p: Point| match side {
-                        Side::Left | Side::Right => p.y,
-                        Side::Top | Side::Bottom => p.x,
-                    };
-                    let (lo, hi) = match side {
-                        Side::Left | Side::Right => (r.y + PORT_MARGIN, r.bottom() - PORT_MARGIN),
-                        Side::Top | Side::Bottom => (r.x + PORT_MARGIN, r.right() - PORT_MARGIN),
-                    };
-                    // The other ends on this side, of edges shown with this one.
-                    let others: Vec<f32> = (0..routes.len())
-                        .filter(|&k| k != e && shown_with(k, e))
-                        .flat_map(|k| {
-                            let m = routes[k].len();
-                            let ek = &ir.edges[k];
-                            [(ek.from, sides[k].0, 0), (ek.to, sides[k].1, m - 1)]
-                                .into_iter()
-                                .filter(|&(v, s, _)| v == node && s == side)
-                                .map(move |(_, _, at)| at)
-                                .map(|at| across(routes[k][at]))
-                                .collect::<Vec<_>>()
-                        })
-                        .collect();
-                    let here = across(routes[e][end]);
-                    for delta in [PORT_GAP / 2.0, -PORT_GAP / 2.0] {
-                        let to = here + delta;
-                        if to < lo || to > hi || others.iter().any(|&o| (o - to).abs() < PORT_GAP) {
-                            continue;
-                        }
-                        let before = overlaps(routes);
-                        let saved = (routes[e][end], routes[e][next]);
-                        for p in [end, next] {
-                            match side {
-                                Side::Left | Side::Right => routes[e][p].y = to,
-                                Side::Top | Side::Bottom => routes[e][p].x = to,
-                            }
-                        }
-                        if overlaps(routes) < before {
-                            break 'nudge;
-                        }
-                        routes[e][end] = saved.0;
-                        routes[e][next] = saved.1;
-                    }
-                }
-            }
-        }
     }
 }
