@@ -5,18 +5,21 @@
 //!
 //! 1. [`measure`]: node sizes from the font's advance widths;
 //! 2. [`rank`]: columns by longest path along the edges (left to right), or the author's pin;
-//! 3. [`rows`]: rows by barycentre sweeps, keeping group members and notes together;
-//! 4. [`compaction`]: nodes pulled to free cells near their neighbours, strangers pushed out of
-//!    group boxes;
+//! 3. [`rows`]: chains (an edge that is the only one out of its source and into its target, in
+//!    some stage) share a row; nodes are placed in the order the stages introduce them, each in
+//!    the free cell nearest its neighbours, notes beside, below or above their node;
+//! 4. [`compaction`]: strangers pushed out of group boxes, empty rows and columns dropped;
 //! 5. [`ports`]: the side and slot where each edge meets each node (nodes then grow to fit
-//!    their slots); [`routing`]: coordinates from the gap widths, each edge leaving its port,
-//!    bending only in the gaps between columns and rows, on its own track there;
-//!    [`overlaps`]: edges that would run along one line parted;
-//! 6. [`labels`]: each label takes the first spot along its edge that overlaps no node, label
-//!    or group title;
-//! 7. [`scene`]: items with absolute geometry and the view box.
+//!    their slots [`PORT_GAP`] apart);
+//! 6. [`routing`]: coordinates from the gap widths, each edge leaving its port, bending only in
+//!    the gaps between columns and rows, on its own track there; then [`overlaps`]: edges that
+//!    would run along one line parted;
+//! 7. [`labels`]: each label takes the first spot along its edge that overlaps no node, label,
+//!    group title or other edge;
+//! 8. [`scene`]: items with absolute geometry, edge ends on each stage's exact outlines, node
+//!    text placed, and the view box.
 //!
-//! [`layout`] runs steps 1–4 once, then 5 and 6 in a loop: while the tracks or a label need
+//! [`layout`] runs steps 1–5 once, then 6 and 7 in a loop: while the tracks or a label need
 //! more room than a gap has, the gap is widened and routing runs again.
 
 mod compaction;
