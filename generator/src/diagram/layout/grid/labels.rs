@@ -1,4 +1,4 @@
-//! Step 6, labels: a spot for every edge label.
+//! Step 7, labels: a spot for every edge label.
 //!
 //! In: the [`Ir`] and a [`Routing`]. Out: the routing's labels filled in, and the edges whose
 //! label found no spot (the caller widens a gap for each and routes again). Each label takes

@@ -1,4 +1,4 @@
-//! Step 5b, overlaps: edges parted where they would run along one line.
+//! Step 6 (end), overlaps: edges parted where they would run along one line.
 //!
 //! In: the [`Ir`], routed bend lists with their channel tags, node boxes and sides. Out: the
 //! same routes, changed in place: two edges whose stubs lie on one line swap tracks, or one

@@ -1,4 +1,4 @@
-//! Step 5a, ports: which side of which node each edge meets, and in which slot.
+//! Step 5, ports: which side of which node each edge meets, and in which slot.
 //!
 //! In: the [`Ir`] and the [`Grid`] (cells only, before any coordinate exists). Out: [`Ports`]:
 //! a pair of sides per edge (facing sides, or an L out of a node's bottom or top when its

@@ -1,4 +1,4 @@
-//! Step 5, routing: coordinates, ports and orthogonal edge routes.
+//! Step 6, routing: coordinates, ports and orthogonal edge routes.
 //!
 //! In: the [`Ir`], the [`Grid`] (cells and track sizes), node sizes, the current gap widths
 //! and the [`Ports`]. Out: a [`Routing`]: node boxes, one bend list per edge, group outlines,

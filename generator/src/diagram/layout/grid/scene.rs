@@ -1,4 +1,4 @@
-//! Step 7, scene: the routed grid → drawn items.
+//! Step 8, scene: the routed grid → drawn items.
 //!
 //! In: the [`Ir`], node sizes and the final [`Routing`]. Out: the [`Scene`]: one item per
 //! version of every group, edge and node, with absolute geometry, and the view box.
