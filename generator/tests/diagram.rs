@@ -10,6 +10,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use generator::diagram::scene::Shape;
 use generator::diagram::{self, Diagram, raster};
 use proptest::prelude::*;
 
@@ -443,4 +444,50 @@ fn every_example_in_the_language_reference_compiles_and_lays_out_cleanly() {
         );
         raster::parse(&diagram.svg_all("x")).unwrap();
     }
+}
+
+#[test]
+fn a_chain_is_laid_out_on_one_row_even_when_later_stages_branch() {
+    let source = "diagram \"x\"\nstage \"one\"\ncaption \"c\"\nclient a \"A\"\nservice b \"B\"\nservice c \"C\"\ndatabase d \"D\"\na -> b\nb -> c\nc -> d\nstage \"two\"\ncaption \"c\"\ncache e \"E\"\nqueue f \"F\"\nb -> e\nb ~> f\nnote n \"a note\" on e\n";
+    let diagram = diagram::compile("chain.dsd", source).diagram.unwrap();
+    let centres: Vec<f32> = diagram
+        .scene()
+        .items
+        .iter()
+        .filter(|i| ["a", "b", "c", "d"].contains(&i.key.as_str()))
+        .filter_map(|i| i.solid().map(|_| i))
+        .map(|i| match &i.shape {
+            Shape::Node { rect, .. } => rect.center().y,
+            _ => unreachable!(),
+        })
+        .collect();
+    assert_eq!(centres.len(), 4);
+    assert!(
+        centres.iter().all(|y| (y - centres[0]).abs() < 0.5),
+        "{centres:?}"
+    );
+    assert!(
+        diagram.scene().violations().is_empty(),
+        "{:?}",
+        diagram.scene().violations()
+    );
+}
+
+#[test]
+fn new_edges_keep_their_dash_pattern() {
+    let diagram = compile_ok(&root().join("../diagrams/url-shortener.dsd"));
+    // Stage 7 adds the asynchronous click events: the accent over them is dashed too.
+    let svg = diagram.svg_stage(6, "u");
+    let block = svg
+        .split("<g class=\"ds-ed ds-ed-async ds-new\" data-ds=\"api-&gt;clicks\">")
+        .nth(1)
+        .expect("the new click-event edge")
+        .split("</g>")
+        .next()
+        .unwrap();
+    let accent = block
+        .lines()
+        .find(|l| l.contains("class=\"ds-hl\""))
+        .unwrap();
+    assert!(accent.contains("stroke-dasharray=\"6 4\""), "{accent}");
 }

@@ -2,12 +2,16 @@
 //!
 //! In: nothing (types only). Out: [`Scene`], absolute geometry for every version of every
 //! element, each tagged with the stages it is shown in. One scene serves every stage, which is
-//! why nothing moves between stages. Also the geometry checks run by the tests
-//! ([`Scene::violations`]) and the text dump used as an expected output ([`Scene::dump`]).
+//! why nothing moves between stages. Every text inside a node carries its own position,
+//! anchor, size and measured width ([`Text`]), so the SVG writer only writes. Also the exact
+//! outline of every node kind ([`outline`]), which the layout attaches edges to, the geometry
+//! checks run by the tests ([`Scene::violations`]) and the text dump used as an expected output
+//! ([`Scene::dump`]).
 
 use std::fmt::Write as _;
 
 use super::StageInfo;
+use super::font::Weight;
 use super::ir::{Arrow, EdgeStyle, Flavor, GroupKind, NodeKind};
 
 /// A point in SVG user units.
@@ -138,6 +142,330 @@ pub struct LogCell {
     pub changed: bool,
 }
 
+impl Label {
+    /// The label's text, centred in its box: the layout sizes the box so that 11.5 px text
+    /// with its baseline 4 px below the middle sits centred in it.
+    pub fn placed(&self, class: &'static str, size: f32, weight: Weight) -> Text {
+        let c = self.rect.center();
+        Text {
+            x: c.x,
+            y: c.y + 4.0,
+            anchor: Anchor::Middle,
+            size,
+            weight,
+            class,
+            text: self.text.clone(),
+            w: self.rect.w,
+        }
+    }
+}
+
+/// Which point of a text its `x` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anchor {
+    /// The start of the line.
+    Start,
+    /// The middle of the line.
+    Middle,
+}
+
+/// One line of text, placed and measured by the layout; the SVG writer copies it out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Text {
+    /// Horizontal position of the anchor point.
+    pub x: f32,
+    /// Baseline.
+    pub y: f32,
+    /// What `x` names.
+    pub anchor: Anchor,
+    /// Font size in px.
+    pub size: f32,
+    /// Face.
+    pub weight: Weight,
+    /// CSS class (`ds-t` name, `ds-u` subtitle, `ds-rp` replica count, `ds-nt` note line).
+    pub class: &'static str,
+    /// The text (not escaped).
+    pub text: String,
+    /// Advance width in px, from the font's metrics.
+    pub w: f32,
+}
+
+/// How far the tallest glyphs of Open Sans reach above the baseline, per px of font size
+/// (ascenders and accented capitals stay below it; checked against the bundled font).
+pub const ASCENT: f32 = 0.78;
+/// How far descenders reach below the baseline, per px of font size.
+pub const DESCENT: f32 = 0.25;
+/// Smallest distance between a node's text and any line of its outline.
+pub const TEXT_CLEARANCE: f32 = 4.0;
+
+impl Text {
+    /// The box the glyphs can cover.
+    pub fn bounds(&self) -> Rect {
+        let x = match self.anchor {
+            Anchor::Start => self.x,
+            Anchor::Middle => self.x - self.w / 2.0,
+        };
+        Rect {
+            x,
+            y: self.y - ASCENT * self.size,
+            w: self.w,
+            h: (ASCENT + DESCENT) * self.size,
+        }
+    }
+}
+
+/// Half the height of a database's lid ellipse.
+pub const LID: f32 = 7.0;
+/// How far a gateway's corners are cut.
+pub const CHAMFER: f32 = 9.0;
+/// Size of a note's folded corner.
+pub const FOLD: f32 = 10.0;
+/// Distance of a browser's title bar below its top.
+pub const BROWSER_BAR: f32 = 9.0;
+
+/// Corner radius of a node's outline (0 for the kinds drawn as paths).
+pub fn corner_radius(kind: NodeKind, r: &Rect) -> f32 {
+    match kind {
+        NodeKind::Lb => r.h / 2.0,
+        NodeKind::Browser | NodeKind::Queue => 6.0,
+        NodeKind::Database | NodeKind::Gateway | NodeKind::Note => 0.0,
+        _ => 8.0,
+    }
+}
+
+/// The x of each of a queue's three message slots, right to left.
+pub fn queue_slots(r: &Rect) -> [f32; 3] {
+    [r.right() - 8.0, r.right() - 14.0, r.right() - 20.0]
+}
+
+/// Points of a quarter (or any) elliptic arc around `c`, from angle `a0` to `a1` (radians,
+/// y down), both ends included.
+fn arc(c: Point, rx: f32, ry: f32, a0: f32, a1: f32, steps: usize, out: &mut Vec<Point>) {
+    for i in 0..=steps {
+        let a = a0 + (a1 - a0) * i as f32 / steps as f32;
+        out.push(Point {
+            x: c.x + rx * a.cos(),
+            y: c.y + ry * a.sin(),
+        });
+    }
+}
+
+/// The closed outline of one copy of a node's shape as a polygon (arcs as short chords, at
+/// most 0.05 px from the curve the SVG draws). Every outline is convex.
+pub fn outline(kind: NodeKind, r: &Rect) -> Vec<Point> {
+    use std::f32::consts::{FRAC_PI_2, PI};
+    let (x, y, w, h) = (r.x, r.y, r.w, r.h);
+    let p = |x: f32, y: f32| Point { x, y };
+    let mut pts = Vec::new();
+    match kind {
+        NodeKind::Database => {
+            let c_top = p(x + w / 2.0, y + LID);
+            let c_bottom = p(x + w / 2.0, y + h - LID);
+            arc(c_top, w / 2.0, LID, PI, 2.0 * PI, 96, &mut pts);
+            arc(c_bottom, w / 2.0, LID, 0.0, PI, 96, &mut pts);
+        }
+        NodeKind::Gateway => {
+            let c = CHAMFER;
+            pts = vec![
+                p(x + c, y),
+                p(x + w - c, y),
+                p(x + w, y + c),
+                p(x + w, y + h - c),
+                p(x + w - c, y + h),
+                p(x + c, y + h),
+                p(x, y + h - c),
+                p(x, y + c),
+            ];
+        }
+        NodeKind::Note => {
+            pts = vec![
+                p(x, y),
+                p(x + w - FOLD, y),
+                p(x + w, y + FOLD),
+                p(x + w, y + h),
+                p(x, y + h),
+            ];
+        }
+        _ => {
+            let rad = corner_radius(kind, r).min(w / 2.0).min(h / 2.0);
+            arc(
+                p(x + w - rad, y + rad),
+                rad,
+                rad,
+                -FRAC_PI_2,
+                0.0,
+                24,
+                &mut pts,
+            );
+            arc(
+                p(x + w - rad, y + h - rad),
+                rad,
+                rad,
+                0.0,
+                FRAC_PI_2,
+                24,
+                &mut pts,
+            );
+            arc(
+                p(x + rad, y + h - rad),
+                rad,
+                rad,
+                FRAC_PI_2,
+                PI,
+                24,
+                &mut pts,
+            );
+            arc(p(x + rad, y + rad), rad, rad, PI, 1.5 * PI, 24, &mut pts);
+        }
+    }
+    pts
+}
+
+/// Lines drawn inside a node's outline that text must keep clear of: a database's lid, a
+/// queue's slots, a browser's title bar, a note's fold.
+pub fn decorations(kind: NodeKind, r: &Rect) -> Vec<Vec<Point>> {
+    use std::f32::consts::PI;
+    let p = |x: f32, y: f32| Point { x, y };
+    match kind {
+        NodeKind::Database => {
+            let mut lid = Vec::new();
+            arc(
+                p(r.x + r.w / 2.0, r.y + LID),
+                r.w / 2.0,
+                LID,
+                0.0,
+                PI,
+                96,
+                &mut lid,
+            );
+            vec![lid]
+        }
+        NodeKind::Queue => queue_slots(r)
+            .iter()
+            .map(|&sx| vec![p(sx, r.y + 8.0), p(sx, r.bottom() - 8.0)])
+            .collect(),
+        NodeKind::Browser => vec![vec![
+            p(r.x, r.y + BROWSER_BAR),
+            p(r.right(), r.y + BROWSER_BAR),
+        ]],
+        NodeKind::Note => vec![vec![
+            p(r.right() - FOLD, r.y),
+            p(r.right() - FOLD, r.y + FOLD),
+            p(r.right(), r.y + FOLD),
+        ]],
+        _ => Vec::new(),
+    }
+}
+
+/// The box of the `k`th copy of a replica stack (0 is the front copy).
+pub fn stack_copy(r: &Rect, k: u32) -> Rect {
+    let d = STACK_OFFSET * k as f32;
+    Rect {
+        x: r.x + d,
+        y: r.y - d,
+        ..*r
+    }
+}
+
+/// Number of copies drawn for `replicas` (a stack shows at most three).
+pub fn copies(replicas: u32) -> u32 {
+    if replicas > 1 { 3 } else { 1 }
+}
+
+/// Distance from `p` to the segment `a`–`b`.
+pub fn point_segment_distance(p: Point, a: Point, b: Point) -> f32 {
+    let (dx, dy) = (b.x - a.x, b.y - a.y);
+    let len2 = dx * dx + dy * dy;
+    let t = if len2 > 0.0 {
+        (((p.x - a.x) * dx + (p.y - a.y) * dy) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let (qx, qy) = (a.x + t * dx - p.x, a.y + t * dy - p.y);
+    (qx * qx + qy * qy).sqrt()
+}
+
+/// Distance from `p` to the closed polygon's boundary.
+pub fn boundary_distance(poly: &[Point], p: Point) -> f32 {
+    (0..poly.len())
+        .map(|i| point_segment_distance(p, poly[i], poly[(i + 1) % poly.len()]))
+        .fold(f32::INFINITY, f32::min)
+}
+
+/// Whether `p` lies inside the closed polygon (even-odd rule).
+pub fn inside(poly: &[Point], p: Point) -> bool {
+    let mut odd = false;
+    for i in 0..poly.len() {
+        let (a, b) = (poly[i], poly[(i + 1) % poly.len()]);
+        if (a.y > p.y) != (b.y > p.y) && p.x < a.x + (p.y - a.y) / (b.y - a.y) * (b.x - a.x) {
+            odd = !odd;
+        }
+    }
+    odd
+}
+
+/// Where a line coming from outside meets a node's visible outline: along the horizontal
+/// through `p` for [`Side::Left`] and [`Side::Right`], along the vertical through `p` for
+/// [`Side::Top`] and [`Side::Bottom`]. Replica stacks count every copy. `p` itself when the
+/// line misses the node.
+pub fn border_point(kind: NodeKind, r: &Rect, replicas: u32, side: Side, p: Point) -> Point {
+    let mut best: Option<Point> = None;
+    for k in 0..copies(replicas) {
+        let poly = outline(kind, &stack_copy(r, k));
+        for i in 0..poly.len() {
+            let (a, b) = (poly[i], poly[(i + 1) % poly.len()]);
+            let hit = match side {
+                Side::Left | Side::Right => {
+                    if (a.y - p.y) * (b.y - p.y) > 0.0 || (a.y - b.y).abs() < 1e-6 {
+                        continue;
+                    }
+                    let t = (p.y - a.y) / (b.y - a.y);
+                    Point {
+                        x: a.x + t * (b.x - a.x),
+                        y: p.y,
+                    }
+                }
+                Side::Top | Side::Bottom => {
+                    if (a.x - p.x) * (b.x - p.x) > 0.0 || (a.x - b.x).abs() < 1e-6 {
+                        continue;
+                    }
+                    let t = (p.x - a.x) / (b.x - a.x);
+                    Point {
+                        x: p.x,
+                        y: a.y + t * (b.y - a.y),
+                    }
+                }
+            };
+            let better = best.is_none_or(|q| match side {
+                Side::Left => hit.x < q.x,
+                Side::Right => hit.x > q.x,
+                Side::Top => hit.y < q.y,
+                Side::Bottom => hit.y > q.y,
+            });
+            if better {
+                best = Some(hit);
+            }
+        }
+    }
+    best.unwrap_or(p)
+}
+
+/// A side of a node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Side {
+    /// Facing left.
+    Left,
+    /// Facing right.
+    Right,
+    /// Facing up.
+    Top,
+    /// Facing down.
+    Bottom,
+}
+
+/// Smallest distance between two edges that meet one side of one node.
+pub const PORT_GAP: f32 = 24.0;
+
 /// The geometry of one drawn thing.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Shape {
@@ -153,6 +481,10 @@ pub enum Shape {
         sub: Option<String>,
         /// Replica count.
         replicas: u32,
+        /// Every text drawn in it, placed.
+        texts: Vec<Text>,
+        /// Top-left corner of the 16×16 glyph (unused for notes).
+        glyph: Point,
     },
     /// A group outline around nodes.
     Group {
@@ -351,6 +683,7 @@ impl Scene {
                     lines,
                     sub,
                     replicas,
+                    ..
                 } => writeln!(
                     out,
                     "node {} {} {stages} {} {:?}{}{}",
@@ -480,10 +813,14 @@ impl Scene {
 
     /// Checks the layout's promises and describes each broken one (empty when all hold):
     /// no two solid boxes overlap; no edge runs through a node other than its own ends; no label
-    /// overlaps another label or a solid box; no group outline cuts through a node; in a
-    /// timeline, no line runs through a label ([`Scene::struck_labels`]); everything lies
-    /// inside the view box. Items are
-    /// compared only when some stage shows both, because the union of stages is laid out once.
+    /// overlaps another label or a solid box; no group outline cuts through a node; everything
+    /// lies inside the view box. Architecture diagrams also promise: every edge end lies on its
+    /// node's visible outline (within 0.5 px); edges sharing a node side are at least
+    /// [`PORT_GAP`] apart; no edge passes through another edge's label or a group title; no
+    /// note connector crosses an edge; no two edges run along one line; a chain is one row;
+    /// node text keeps [`TEXT_CLEARANCE`] from its outline and inner lines. In a timeline, no
+    /// line runs through a label ([`Scene::struck_labels`]). Items are compared only when some
+    /// stage shows both, because the union of stages is laid out once.
     pub fn violations(&self) -> Vec<String> {
         let mut found = Vec::new();
         let together = |a: &Item, b: &Item| a.first < b.end && b.first < a.end;
@@ -565,8 +902,390 @@ impl Scene {
                 }
             }
         }
+        if self.flavor == Flavor::Architecture {
+            found.extend(self.detached_ends());
+            found.extend(self.crowded_ports());
+            found.extend(self.struck_edge_labels());
+            found.extend(self.crossed_note_links());
+            found.extend(self.shared_stretches());
+            found.extend(self.staircases());
+            found.extend(self.cramped_texts());
+        }
         found
     }
+
+    /// The node item with `key` shown in `stage`.
+    fn node_in(&self, key: &str, stage: usize) -> Option<(&Item, NodeKind, Rect, u32)> {
+        self.items.iter().find_map(|i| match &i.shape {
+            Shape::Node {
+                kind,
+                rect,
+                replicas,
+                ..
+            } if i.key == key && i.shown_in(stage) => Some((i, *kind, *rect, *replicas)),
+            _ => None,
+        })
+    }
+
+    /// Each end of each edge with the node it attaches to, the side it leaves by (from the
+    /// direction of its end segment) and the point, for every stage the edge is shown in.
+    fn edge_ends(&self) -> Vec<(&Item, usize, &str, Side, Point)> {
+        let mut ends = Vec::new();
+        for item in &self.items {
+            let (Shape::Edge { points, .. }, Some((from, to))) = (&item.shape, &item.ends) else {
+                continue;
+            };
+            if points.len() < 2 {
+                continue;
+            }
+            let n = points.len();
+            for (node, end, next) in [
+                (from, points[0], points[1]),
+                (to, points[n - 1], points[n - 2]),
+            ] {
+                let side = if next.x > end.x + 0.5 {
+                    Side::Right
+                } else if next.x < end.x - 0.5 {
+                    Side::Left
+                } else if next.y < end.y {
+                    Side::Top
+                } else {
+                    Side::Bottom
+                };
+                for stage in item.first..item.end {
+                    ends.push((item, stage, node.as_str(), side, end));
+                }
+            }
+        }
+        ends
+    }
+
+    /// Edge ends that are not on their node's visible outline (within 0.5 px).
+    fn detached_ends(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        for (edge, stage, node, _, p) in self.edge_ends() {
+            let Some((_, kind, rect, replicas)) = self.node_in(node, stage) else {
+                continue;
+            };
+            let polys: Vec<Vec<Point>> = (0..copies(replicas))
+                .map(|k| outline(kind, &stack_copy(&rect, k)))
+                .collect();
+            let near = polys
+                .iter()
+                .map(|poly| boundary_distance(poly, p))
+                .fold(f32::INFINITY, f32::min);
+            let hidden = polys
+                .iter()
+                .any(|poly| inside(poly, p) && boundary_distance(poly, p) > 0.5);
+            let msg = format!("edge `{}` ends off the outline of `{node}`", edge.key);
+            if (near > 0.5 || hidden) && !found.contains(&msg) {
+                found.push(msg);
+            }
+        }
+        found
+    }
+
+    /// Two edges shown together on one side of one node closer than [`PORT_GAP`].
+    fn crowded_ports(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        let ends = self.edge_ends();
+        for (i, a) in ends.iter().enumerate() {
+            for b in &ends[i + 1..] {
+                if a.0.key == b.0.key || a.1 != b.1 || a.2 != b.2 || a.3 != b.3 {
+                    continue;
+                }
+                let apart = match a.3 {
+                    Side::Left | Side::Right => (a.4.y - b.4.y).abs(),
+                    Side::Top | Side::Bottom => (a.4.x - b.4.x).abs(),
+                };
+                let msg = format!(
+                    "edges `{}` and `{}` meet `{}` {} px apart",
+                    a.0.key,
+                    b.0.key,
+                    a.2,
+                    num(apart)
+                );
+                if apart < PORT_GAP - 0.5 && !found.contains(&msg) {
+                    found.push(msg);
+                }
+            }
+        }
+        found
+    }
+
+    /// Edge segments that pass through a label box other than their own edge's.
+    fn struck_edge_labels(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        for edge in &self.items {
+            let Shape::Edge { points, .. } = &edge.shape else {
+                continue;
+            };
+            for other in &self.items {
+                if other.key == edge.key || !(edge.first < other.end && other.first < edge.end) {
+                    continue;
+                }
+                let Some(l) = other.label() else { continue };
+                let msg = format!("edge `{}` strikes the label of `{}`", edge.key, other.key);
+                if points.windows(2).any(|w| l.rect.cut_by(w[0], w[1])) && !found.contains(&msg) {
+                    found.push(msg);
+                }
+            }
+        }
+        found
+    }
+
+    /// Note connectors that cross another edge shown with them.
+    fn crossed_note_links(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        for link in &self.items {
+            let Shape::Edge {
+                style: EdgeStyle::NoteLink,
+                points: a,
+                ..
+            } = &link.shape
+            else {
+                continue;
+            };
+            for edge in &self.items {
+                let Shape::Edge { points: b, .. } = &edge.shape else {
+                    continue;
+                };
+                if edge.key == link.key || !(link.first < edge.end && edge.first < link.end) {
+                    continue;
+                }
+                let crosses = a
+                    .windows(2)
+                    .any(|p| b.windows(2).any(|q| segments_cross(p[0], p[1], q[0], q[1])));
+                let msg = format!("note link `{}` crosses edge `{}`", link.key, edge.key);
+                if crosses && !found.contains(&msg) {
+                    found.push(msg);
+                }
+            }
+        }
+        found
+    }
+
+    /// Two edges shown together that run along one line for more than a pixel, so a reader
+    /// cannot tell where one ends.
+    fn shared_stretches(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        for (i, a) in self.items.iter().enumerate() {
+            let Shape::Edge { points: pa, .. } = &a.shape else {
+                continue;
+            };
+            for b in &self.items[i + 1..] {
+                let Shape::Edge { points: pb, .. } = &b.shape else {
+                    continue;
+                };
+                if a.key == b.key || !(a.first < b.end && b.first < a.end) {
+                    continue;
+                }
+                let along = pa.windows(2).any(|p| {
+                    pb.windows(2)
+                        .any(|q| collinear_overlap(p[0], p[1], q[0], q[1]) > 1.0)
+                });
+                let msg = format!("edges `{}` and `{}` run along each other", a.key, b.key);
+                if along && !found.contains(&msg) {
+                    found.push(msg);
+                }
+            }
+        }
+        found
+    }
+
+    /// Chains drawn as staircases. In each stage, an edge `a -> b` is a link of a chain when it
+    /// is the only edge leaving `a` and the only one entering `b` (note links aside) and `b`
+    /// lies right of `a`; a run of two or more links must have all its centres on one y.
+    fn staircases(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        for stage in 0..self.stages.len().max(1) {
+            let edges: Vec<(&str, &str)> = self
+                .items
+                .iter()
+                .filter(|i| i.shown_in(stage))
+                .filter_map(|i| match (&i.shape, &i.ends) {
+                    (Shape::Edge { style, .. }, Some((a, b))) if *style != EdgeStyle::NoteLink => {
+                        Some((a.as_str(), b.as_str()))
+                    }
+                    _ => None,
+                })
+                .collect();
+            let out_deg = |v: &str| edges.iter().filter(|e| e.0 == v).count();
+            let in_deg = |v: &str| edges.iter().filter(|e| e.1 == v).count();
+            let centre = |v: &str| self.node_in(v, stage).map(|(_, _, r, _)| r.center());
+            let links: Vec<(&str, &str)> = edges
+                .iter()
+                .copied()
+                .filter(|&(a, b)| {
+                    out_deg(a) == 1
+                        && in_deg(b) == 1
+                        && match (centre(a), centre(b)) {
+                            (Some(p), Some(q)) => q.x > p.x,
+                            _ => false,
+                        }
+                })
+                .collect();
+            for &(a, b) in &links {
+                // Start only at the head of a run.
+                if links.iter().any(|l| l.1 == a) {
+                    continue;
+                }
+                let mut run = vec![a, b];
+                while let Some(&(_, next)) = links.iter().find(|l| l.0 == *run.last().unwrap()) {
+                    if run.contains(&next) {
+                        break;
+                    }
+                    run.push(next);
+                }
+                if run.len() < 3 {
+                    continue;
+                }
+                let ys: Vec<f32> = run.iter().filter_map(|v| centre(v)).map(|c| c.y).collect();
+                let msg = format!("chain {} is a staircase", run.join(" -> "));
+                if ys.iter().any(|y| (y - ys[0]).abs() > 0.5) && !found.contains(&msg) {
+                    found.push(msg);
+                }
+            }
+        }
+        found
+    }
+
+    /// Node texts closer than [`TEXT_CLEARANCE`] to their outline or its inner lines, or
+    /// outside it.
+    fn cramped_texts(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        for item in &self.items {
+            let Shape::Node {
+                kind, rect, texts, ..
+            } = &item.shape
+            else {
+                continue;
+            };
+            let poly = outline(*kind, rect);
+            let lines = decorations(*kind, rect);
+            for t in texts {
+                let b = t.bounds();
+                let corners = [
+                    Point { x: b.x, y: b.y },
+                    Point {
+                        x: b.right(),
+                        y: b.y,
+                    },
+                    Point {
+                        x: b.x,
+                        y: b.bottom(),
+                    },
+                    Point {
+                        x: b.right(),
+                        y: b.bottom(),
+                    },
+                ];
+                // Outlines are convex, so the box is inside when its corners are, and its
+                // nearest point to the outline is a corner.
+                let outside = corners
+                    .iter()
+                    .any(|&c| !inside(&poly, c) || boundary_distance(&poly, c) < TEXT_CLEARANCE);
+                let on_line = lines.iter().any(|line| {
+                    line.windows(2)
+                        .any(|w| rect_segment_distance(&b, w[0], w[1]) < TEXT_CLEARANCE)
+                });
+                if outside || on_line {
+                    found.push(format!(
+                        "text {:?} of `{}` touches its outline",
+                        t.text, item.key
+                    ));
+                }
+            }
+        }
+        found
+    }
+}
+
+/// Whether two segments share a point (crossing, touching or overlapping), ignoring contacts
+/// within 0.5 px of an end of both.
+pub fn segments_cross(a: Point, b: Point, c: Point, d: Point) -> bool {
+    let shared_end = [a, b].iter().any(|p| {
+        [c, d]
+            .iter()
+            .any(|q| (p.x - q.x).abs() < 0.5 && (p.y - q.y).abs() < 0.5)
+    });
+    if shared_end {
+        return false;
+    }
+    let orient =
+        |p: Point, q: Point, r: Point| (q.x - p.x) * (r.y - p.y) - (q.y - p.y) * (r.x - p.x);
+    let on = |p: Point, q: Point, r: Point| {
+        r.x >= p.x.min(q.x) - 0.01
+            && r.x <= p.x.max(q.x) + 0.01
+            && r.y >= p.y.min(q.y) - 0.01
+            && r.y <= p.y.max(q.y) + 0.01
+    };
+    let (d1, d2, d3, d4) = (
+        orient(c, d, a),
+        orient(c, d, b),
+        orient(a, b, c),
+        orient(a, b, d),
+    );
+    if ((d1 > 0.0 && d2 < 0.0) || (d1 < 0.0 && d2 > 0.0))
+        && ((d3 > 0.0 && d4 < 0.0) || (d3 < 0.0 && d4 > 0.0))
+    {
+        return true;
+    }
+    (d1 == 0.0 && on(c, d, a))
+        || (d2 == 0.0 && on(c, d, b))
+        || (d3 == 0.0 && on(a, b, c))
+        || (d4 == 0.0 && on(a, b, d))
+}
+
+/// Length of the stretch two axis-parallel segments share on one line (0 when they are not on
+/// one line).
+pub fn collinear_overlap(a: Point, b: Point, c: Point, d: Point) -> f32 {
+    let horizontal = |p: Point, q: Point| (p.y - q.y).abs() < 0.5;
+    let vertical = |p: Point, q: Point| (p.x - q.x).abs() < 0.5;
+    let shared = |a0: f32, a1: f32, b0: f32, b1: f32| {
+        (a0.max(a1).min(b0.max(b1)) - a0.min(a1).max(b0.min(b1))).max(0.0)
+    };
+    if horizontal(a, b) && horizontal(c, d) && (a.y - c.y).abs() < 0.5 {
+        shared(a.x, b.x, c.x, d.x)
+    } else if vertical(a, b) && vertical(c, d) && (a.x - c.x).abs() < 0.5 {
+        shared(a.y, b.y, c.y, d.y)
+    } else {
+        0.0
+    }
+}
+
+/// Distance between a rectangle and a segment (0 when they meet).
+pub fn rect_segment_distance(r: &Rect, a: Point, b: Point) -> f32 {
+    let corners = [
+        Point { x: r.x, y: r.y },
+        Point {
+            x: r.right(),
+            y: r.y,
+        },
+        Point {
+            x: r.right(),
+            y: r.bottom(),
+        },
+        Point {
+            x: r.x,
+            y: r.bottom(),
+        },
+    ];
+    let inside_rect = |p: Point| p.x >= r.x && p.x <= r.right() && p.y >= r.y && p.y <= r.bottom();
+    if inside_rect(a) || inside_rect(b) {
+        return 0.0;
+    }
+    if (0..4).any(|i| segments_cross(corners[i], corners[(i + 1) % 4], a, b)) {
+        return 0.0;
+    }
+    let mut d = f32::INFINITY;
+    for i in 0..4 {
+        d = d
+            .min(point_segment_distance(corners[i], a, b))
+            .min(point_segment_distance(a, corners[i], corners[(i + 1) % 4]))
+            .min(point_segment_distance(b, corners[i], corners[(i + 1) % 4]));
+    }
+    d
 }
 
 impl Item {
@@ -618,6 +1337,7 @@ impl Scene {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagram::font::Weight;
     use crate::diagram::ir::{EdgeStyle, Flavor, GroupKind, NodeKind};
 
     fn node(key: &str, x: f32, y: f32, first: usize, end: usize) -> Item {
@@ -638,6 +1358,8 @@ mod tests {
                 lines: vec![key.to_string()],
                 sub: None,
                 replicas: 1,
+                texts: Vec::new(),
+                glyph: Point { x, y },
             },
         }
     }
@@ -648,12 +1370,322 @@ mod tests {
             flavor: Flavor::Architecture,
             stages: Vec::new(),
             view: Rect {
-                x: 0.0,
-                y: 0.0,
-                w: 1000.0,
-                h: 1000.0,
+                x: -100.0,
+                y: -100.0,
+                w: 1100.0,
+                h: 1100.0,
             },
             items,
+        }
+    }
+
+    fn edge(key: &str, style: EdgeStyle, points: &[(f32, f32)], label: Option<Label>) -> Item {
+        let (a, b) = key.split_once("->").unwrap();
+        Item {
+            key: key.into(),
+            ends: Some((a.into(), b.into())),
+            first: 0,
+            end: 1,
+            is_new: false,
+            shape: Shape::Edge {
+                style,
+                points: points.iter().map(|&(x, y)| Point { x, y }).collect(),
+                label,
+            },
+        }
+    }
+
+    fn with_kind(mut item: Item, new_kind: NodeKind, h: f32) -> Item {
+        if let Shape::Node { kind, rect, .. } = &mut item.shape {
+            *kind = new_kind;
+            rect.h = h;
+        }
+        item
+    }
+
+    #[test]
+    fn edge_ends_must_lie_on_the_outline() {
+        // a: 10..110 × 10..60; b: 300..400 × 10..60.
+        let on = edge(
+            "a->b",
+            EdgeStyle::Sync,
+            &[(110.0, 35.0), (300.0, 35.0)],
+            None,
+        );
+        assert!(
+            scene(vec![
+                node("a", 10.0, 10.0, 0, 1),
+                node("b", 300.0, 10.0, 0, 1),
+                on
+            ])
+            .violations()
+            .is_empty()
+        );
+        let short = edge(
+            "a->b",
+            EdgeStyle::Sync,
+            &[(110.0, 35.0), (296.0, 35.0)],
+            None,
+        );
+        assert_eq!(
+            scene(vec![
+                node("a", 10.0, 10.0, 0, 1),
+                node("b", 300.0, 10.0, 0, 1),
+                short
+            ])
+            .violations(),
+            vec!["edge `a->b` ends off the outline of `b`".to_string()]
+        );
+        // A cylinder's top is its lid arc: a tenth of its width in, the arc is below the box.
+        let db = with_kind(node("b", 300.0, 100.0, 0, 1), NodeKind::Database, 60.0);
+        let onto_box = edge(
+            "a->b",
+            EdgeStyle::Sync,
+            &[(310.0, 60.0), (310.0, 100.0)],
+            None,
+        );
+        assert_eq!(
+            scene(vec![node("a", 275.0, 10.0, 0, 1), db.clone(), onto_box]).violations(),
+            vec!["edge `a->b` ends off the outline of `b`".to_string()]
+        );
+        let Shape::Node { rect, .. } = &db.shape else {
+            unreachable!()
+        };
+        let tip = border_point(
+            NodeKind::Database,
+            rect,
+            1,
+            Side::Top,
+            Point { x: 310.0, y: 60.0 },
+        );
+        assert!(tip.y > 102.0, "{tip:?}");
+        let onto_lid = edge(
+            "a->b",
+            EdgeStyle::Sync,
+            &[(310.0, 60.0), (310.0, tip.y)],
+            None,
+        );
+        assert!(
+            scene(vec![node("a", 275.0, 10.0, 0, 1), db, onto_lid])
+                .violations()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn edges_sharing_a_side_keep_the_port_gap() {
+        let items = |dy: f32| {
+            vec![
+                node("a", 10.0, 10.0, 0, 1),
+                node("c", 10.0, 200.0, 0, 1),
+                node("b", 300.0, 60.0, 0, 1),
+                edge(
+                    "a->b",
+                    EdgeStyle::Sync,
+                    &[(110.0, 35.0), (200.0, 35.0), (200.0, 75.0), (300.0, 75.0)],
+                    None,
+                ),
+                edge(
+                    "c->b",
+                    EdgeStyle::Sync,
+                    &[
+                        (110.0, 225.0),
+                        (210.0, 225.0),
+                        (210.0, 75.0 + dy),
+                        (300.0, 75.0 + dy),
+                    ],
+                    None,
+                ),
+            ]
+        };
+        assert_eq!(
+            scene(items(14.0)).violations(),
+            vec!["edges `a->b` and `c->b` meet `b` 14 px apart".to_string()]
+        );
+        assert!(scene(items(24.0)).violations().is_empty());
+    }
+
+    #[test]
+    fn no_edge_strikes_a_label_and_no_note_link_crosses_an_edge() {
+        let label = Label {
+            text: "x".into(),
+            rect: Rect {
+                x: 180.0,
+                y: 26.0,
+                w: 40.0,
+                h: 17.0,
+            },
+        };
+        let labelled = edge(
+            "a->b",
+            EdgeStyle::Sync,
+            &[(110.0, 35.0), (300.0, 35.0)],
+            Some(label),
+        );
+        let striking = edge(
+            "c->d",
+            EdgeStyle::Sync,
+            &[(200.0, 110.0), (200.0, 10.0)],
+            None,
+        );
+        let base = vec![
+            node("a", 10.0, 10.0, 0, 1),
+            node("b", 300.0, 10.0, 0, 1),
+            node("c", 150.0, 110.0, 0, 1),
+            node("d", 150.0, -40.0, 0, 1),
+        ];
+        let mut items = base.clone();
+        items.push(labelled.clone());
+        items.push(striking);
+        let found = scene(items).violations();
+        assert_eq!(
+            found,
+            vec!["edge `c->d` strikes the label of `a->b`".to_string()]
+        );
+        let link = edge(
+            "d->c",
+            EdgeStyle::NoteLink,
+            &[(200.0, 10.0), (200.0, 110.0)],
+            None,
+        );
+        let unlabelled = edge(
+            "a->b",
+            EdgeStyle::Sync,
+            &[(110.0, 35.0), (300.0, 35.0)],
+            None,
+        );
+        let mut items = base;
+        items.push(unlabelled);
+        items.push(link);
+        assert_eq!(
+            scene(items).violations(),
+            vec!["note link `d->c` crosses edge `a->b`".to_string()]
+        );
+    }
+
+    #[test]
+    fn edges_never_share_a_stretch() {
+        let items = |dy: f32| {
+            vec![
+                node("a", 10.0, 10.0, 0, 1),
+                node("b", 10.0, 200.0, 0, 1),
+                with_kind(node("c", 400.0, 100.0, 0, 1), NodeKind::Service, 80.0),
+                edge(
+                    "a->c",
+                    EdgeStyle::Sync,
+                    &[(110.0, 35.0), (200.0, 35.0), (200.0, 125.0), (400.0, 125.0)],
+                    None,
+                ),
+                edge(
+                    "b->c",
+                    EdgeStyle::Sync,
+                    &[
+                        (110.0, 225.0),
+                        (210.0, 225.0),
+                        (210.0, 125.0 + dy),
+                        (400.0, 125.0 + dy),
+                    ],
+                    None,
+                ),
+            ]
+        };
+        // Both edges enter `c` at one point: their last two runs lie on each other.
+        let found = scene(items(0.0)).violations();
+        assert!(
+            found.contains(&"edges `a->c` and `b->c` run along each other".to_string()),
+            "{found:?}"
+        );
+        assert_eq!(scene(items(24.0)).violations(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_chain_is_one_row() {
+        let chain = |dy: f32| {
+            vec![
+                node("a", 10.0, 10.0, 0, 1),
+                node("b", 200.0, 10.0, 0, 1),
+                node("c", 400.0, 10.0 + dy, 0, 1),
+                edge(
+                    "a->b",
+                    EdgeStyle::Sync,
+                    &[(110.0, 35.0), (200.0, 35.0)],
+                    None,
+                ),
+                edge(
+                    "b->c",
+                    EdgeStyle::Sync,
+                    &[
+                        (300.0, 35.0),
+                        (350.0, 35.0),
+                        (350.0, 35.0 + dy),
+                        (400.0, 35.0 + dy),
+                    ],
+                    None,
+                ),
+            ]
+        };
+        assert!(scene(chain(0.0)).violations().is_empty());
+        assert_eq!(
+            scene(chain(100.0)).violations(),
+            vec!["chain a -> b -> c is a staircase".to_string()]
+        );
+    }
+
+    #[test]
+    fn node_text_keeps_clear_of_the_outline_and_the_lid() {
+        let db = |baseline: f32| {
+            let mut item = with_kind(node("db", 10.0, 10.0, 0, 1), NodeKind::Database, 60.0);
+            if let Shape::Node { texts, .. } = &mut item.shape {
+                texts.push(Text {
+                    x: 46.0,
+                    y: baseline,
+                    anchor: Anchor::Start,
+                    size: 14.0,
+                    weight: Weight::Semibold,
+                    class: "ds-t",
+                    text: "Orders".into(),
+                    w: 45.0,
+                });
+            }
+            item
+        };
+        // The lid's lower arc reaches y = 24 in the middle; 14 px text with its baseline at
+        // 33 reaches up to 33 - 10.9 = 22.1, into the lid.
+        assert_eq!(
+            scene(vec![db(33.0)]).violations(),
+            vec!["text \"Orders\" of `db` touches its outline".to_string()]
+        );
+        assert!(scene(vec![db(42.0)]).violations().is_empty());
+        // Near the bottom the text leaves the outline.
+        assert_eq!(scene(vec![db(70.0)]).violations().len(), 1);
+    }
+
+    #[test]
+    fn text_extents_cover_the_bundled_fonts_glyphs() {
+        for bytes in [
+            crate::diagram::font::REGULAR,
+            crate::diagram::font::SEMIBOLD,
+        ] {
+            let face = ttf_parser::Face::parse(bytes, 0).unwrap();
+            let em = f32::from(face.units_per_em());
+            for c in (' '..='~').chain("×⁷≈·".chars()) {
+                let Some(g) = face.glyph_index(c) else {
+                    continue;
+                };
+                let Some(b) = face.glyph_bounding_box(g) else {
+                    continue;
+                };
+                assert!(
+                    f32::from(b.y_max) / em <= ASCENT,
+                    "{c:?} reaches {}",
+                    f32::from(b.y_max) / em
+                );
+                assert!(
+                    f32::from(b.y_min) / em >= -DESCENT,
+                    "{c:?} reaches {}",
+                    f32::from(b.y_min) / em
+                );
+            }
         }
     }
 

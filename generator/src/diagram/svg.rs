@@ -1,7 +1,9 @@
 //! SVG writing: [`Scene`] → SVG text, one stage or all stages at once.
 //!
 //! In: a laid-out scene, a stage (or all of them) and an id prefix. Out: an `<svg>` element as
-//! a string. Deterministic: items in scene order, attributes in a fixed order, coordinates with
+//! a string. The writer measures nothing: every text's position comes from the scene, and
+//! outlines use the shape constants of [`super::scene`], the same ones the layout attaches
+//! edges to. Deterministic: items in scene order, attributes in a fixed order, coordinates with
 //! at most one decimal. No XML prolog and no blank line anywhere (a blank line would end
 //! mdBook's HTML block and turn the rest into Markdown). Every author text is escaped. Ids are
 //! `{prefix}-title` and `{prefix}-desc`; nothing refers to an id with `url(#…)`, so renamed
@@ -31,11 +33,15 @@
 
 use std::fmt::Write as _;
 
-use super::font::FAMILY;
+use super::font::{FAMILY, Weight};
 use super::ir::{Arrow, EdgeStyle, Flavor, GroupKind, NodeKind};
-use super::layout::grid::{NAME_PX, REPLICA_GAP, SUB_PX, TEXT_LEFT};
+use super::layout::LABEL_PX;
+use super::layout::grid::GROUP_PX;
 use super::layout::stage_view;
-use super::scene::{Item, Label, LogCell, Point, Rect, STACK_OFFSET, Scene, Shape, num};
+use super::scene::{
+    Anchor, BROWSER_BAR, CHAMFER, FOLD, Item, LID, Label, LogCell, Point, Rect, STACK_OFFSET,
+    Scene, Shape, Text, corner_radius, num, queue_slots,
+};
 
 /// Colour rules shared by both forms. One line, so it never contains a blank line.
 const STYLE: &str = concat!(
@@ -418,10 +424,11 @@ fn draw(out: &mut String, item: &Item, new: bool) {
         Shape::Node {
             kind,
             rect,
-            lines,
-            sub,
+            texts,
+            glyph,
             replicas,
-        } => draw_node(out, *kind, rect, lines, sub.as_deref(), *replicas, new),
+            ..
+        } => draw_node(out, *kind, rect, texts, *glyph, *replicas, new),
         Shape::Group {
             kind, rect, title, ..
         } => {
@@ -435,13 +442,7 @@ fn draw(out: &mut String, item: &Item, new: bool) {
                 "<rect class=\"ds-g\" {} rx=\"10\"{dash}/>",
                 rect_attrs(rect)
             );
-            let _ = writeln!(
-                out,
-                "<text class=\"ds-gt\" x=\"{}\" y=\"{}\">{}</text>",
-                num(title.rect.x + 2.0),
-                num(title.rect.y + 11.5),
-                esc(&title.text)
-            );
+            draw_text(out, &title.placed("ds-gt", GROUP_PX, Weight::Semibold));
             if new {
                 let _ = writeln!(
                     out,
@@ -479,9 +480,15 @@ fn draw(out: &mut String, item: &Item, new: bool) {
                 let _ = writeln!(out, "<path class=\"ds-h\" d=\"{heads}\"/>");
             }
             if new {
+                // The accent keeps the edge's dash pattern, so a new async or replication
+                // edge still reads as one.
+                let hl_dash = match style {
+                    EdgeStyle::NoteLink => " stroke-dasharray=\"1 3\"",
+                    _ => dash,
+                };
                 let _ = writeln!(
                     out,
-                    "<path class=\"ds-hl\" d=\"{d}\" stroke-width=\"2.2\"/>"
+                    "<path class=\"ds-hl\" d=\"{d}\" stroke-width=\"2.2\"{hl_dash}/>"
                 );
                 if !heads.is_empty() {
                     let _ = writeln!(out, "<path class=\"ds-ha\" d=\"{heads}\"/>");
@@ -696,20 +703,13 @@ fn draw_log(out: &mut String, cells: &[LogCell], new: bool) {
 
 fn draw_label(out: &mut String, label: &Label) {
     let r = label.rect;
-    let c = r.center();
     let _ = writeln!(
         out,
         "<rect class=\"ds-p\" {} rx=\"{}\"/>",
         rect_attrs(&r),
         num(r.h / 2.0)
     );
-    let _ = writeln!(
-        out,
-        "<text class=\"ds-lb\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-        num(c.x),
-        num(c.y + 4.0),
-        esc(&label.text)
-    );
+    draw_text(out, &label.placed("ds-lb", LABEL_PX, Weight::Regular));
 }
 
 fn shorten(from: Point, to: Point, by: f32) -> Point {
@@ -828,7 +828,7 @@ fn outline(kind: NodeKind, r: &Rect) -> String {
     let (x, y, w, h) = (r.x, r.y, r.w, r.h);
     match kind {
         NodeKind::Database => {
-            let e = 7.0;
+            let e = LID;
             format!(
                 "<path class=\"ds-sh\" d=\"M{} {}A{} {e} 0 0 1 {} {}V{}A{} {e} 0 0 1 {} {}ZM{} {}A{} {e} 0 0 0 {} {}\"/>",
                 num(x),
@@ -848,7 +848,7 @@ fn outline(kind: NodeKind, r: &Rect) -> String {
             )
         }
         NodeKind::Gateway => {
-            let c = 9.0;
+            let c = CHAMFER;
             format!(
                 "<path class=\"ds-sh\" d=\"M{} {}H{}L{} {}V{}L{} {}H{}L{} {}V{}Z\"/>",
                 num(x + c),
@@ -865,13 +865,8 @@ fn outline(kind: NodeKind, r: &Rect) -> String {
                 num(y + c)
             )
         }
-        NodeKind::Lb => format!(
-            "<rect class=\"ds-sh\" {} rx=\"{}\"/>",
-            rect_attrs(r),
-            num(h / 2.0)
-        ),
         NodeKind::Note => {
-            let f = 10.0;
+            let f = FOLD;
             format!(
                 "<path class=\"ds-sh\" d=\"M{} {}H{}L{} {}V{}H{}ZM{} {}V{}H{}\"/>",
                 num(x),
@@ -888,38 +883,59 @@ fn outline(kind: NodeKind, r: &Rect) -> String {
             )
         }
         NodeKind::External => format!(
-            "<rect class=\"ds-sh\" {} rx=\"8\" stroke-dasharray=\"5 3\"/>",
-            rect_attrs(r)
+            "<rect class=\"ds-sh\" {} rx=\"{}\" stroke-dasharray=\"5 3\"/>",
+            rect_attrs(r),
+            num(corner_radius(kind, r))
         ),
         NodeKind::Browser => format!(
-            "<rect class=\"ds-sh\" {} rx=\"6\"/><path class=\"ds-gl\" d=\"M{} {}H{}\"/>",
+            "<rect class=\"ds-sh\" {} rx=\"{}\"/><path class=\"ds-gl\" d=\"M{} {}H{}\"/>",
             rect_attrs(r),
+            num(corner_radius(kind, r)),
             num(x),
-            num(y + 9.0),
+            num(y + BROWSER_BAR),
             num(x + w)
         ),
         NodeKind::Queue => {
             let mut s = format!(
-                "<rect class=\"ds-sh\" {} rx=\"6\"/><path class=\"ds-gl\" d=\"",
-                rect_attrs(r)
+                "<rect class=\"ds-sh\" {} rx=\"{}\"/><path class=\"ds-gl\" d=\"",
+                rect_attrs(r),
+                num(corner_radius(kind, r))
             );
-            for i in 0..3 {
-                let sx = x + w - 8.0 - i as f32 * 6.0;
+            for sx in queue_slots(r) {
                 let _ = write!(s, "M{} {}V{}", num(sx), num(y + 8.0), num(y + h - 8.0));
             }
             s.push_str("\"/>");
             s
         }
-        _ => format!("<rect class=\"ds-sh\" {} rx=\"8\"/>", rect_attrs(r)),
+        _ => format!(
+            "<rect class=\"ds-sh\" {} rx=\"{}\"/>",
+            rect_attrs(r),
+            num(corner_radius(kind, r))
+        ),
     }
+}
+
+fn draw_text(out: &mut String, t: &Text) {
+    let anchor = match t.anchor {
+        Anchor::Start => "",
+        Anchor::Middle => " text-anchor=\"middle\"",
+    };
+    let _ = writeln!(
+        out,
+        "<text class=\"{}\" x=\"{}\" y=\"{}\"{anchor}>{}</text>",
+        t.class,
+        num(t.x),
+        num(t.y),
+        esc(&t.text)
+    );
 }
 
 fn draw_node(
     out: &mut String,
     kind: NodeKind,
     r: &Rect,
-    lines: &[String],
-    sub: Option<&str>,
+    texts: &[Text],
+    glyph_at: Point,
     replicas: u32,
     new: bool,
 ) {
@@ -936,69 +952,17 @@ fn draw_node(
         }
     }
     let _ = writeln!(out, "{shape}");
-    if kind == NodeKind::Note {
-        for (i, line) in lines.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "<text class=\"ds-nt\" x=\"{}\" y=\"{}\">{}</text>",
-                num(r.x + 9.0),
-                num(r.y + 9.0 + 11.5 + i as f32 * 15.0),
-                esc(line)
-            );
-        }
-    } else {
-        let g = glyph(kind);
+    if kind != NodeKind::Note {
         let _ = writeln!(
             out,
-            "<path class=\"ds-gl\" d=\"{g}\" transform=\"translate({} {})\"/>",
-            num(r.x + 12.0),
-            num(r.y + r.h / 2.0 - 8.0)
+            "<path class=\"ds-gl\" d=\"{}\" transform=\"translate({} {})\"/>",
+            glyph(kind),
+            num(glyph_at.x),
+            num(glyph_at.y)
         );
-        let label = lines.first().map_or("", String::as_str);
-        let tx = num(r.x + TEXT_LEFT);
-        match sub {
-            Some(sub) => {
-                let _ = writeln!(
-                    out,
-                    "<text class=\"ds-t\" x=\"{tx}\" y=\"{}\">{}</text>",
-                    num(r.y + r.h / 2.0 - 1.5),
-                    esc(label)
-                );
-                let _ = writeln!(
-                    out,
-                    "<text class=\"ds-u\" x=\"{tx}\" y=\"{}\">{}</text>",
-                    num(r.y + r.h / 2.0 + SUB_PX + 2.0),
-                    esc(sub)
-                );
-            }
-            None => {
-                let _ = writeln!(
-                    out,
-                    "<text class=\"ds-t\" x=\"{tx}\" y=\"{}\">{}</text>",
-                    num(r.y + r.h / 2.0 + NAME_PX * 0.36),
-                    esc(label)
-                );
-            }
-        }
     }
-    if replicas > 1 {
-        // The count follows the name on its line, so it never hides other text.
-        let label = lines.first().map_or("", String::as_str);
-        let x = r.x
-            + TEXT_LEFT
-            + super::font::width(label, NAME_PX, super::font::Weight::Semibold)
-            + REPLICA_GAP;
-        let y = if sub.is_some() {
-            r.y + r.h / 2.0 - 1.5
-        } else {
-            r.y + r.h / 2.0 + NAME_PX * 0.36
-        };
-        let _ = writeln!(
-            out,
-            "<text class=\"ds-u ds-rp\" x=\"{}\" y=\"{}\">×{replicas}</text>",
-            num(x),
-            num(y)
-        );
+    for t in texts {
+        draw_text(out, t);
     }
     if new {
         let stack = if replicas > 1 {

@@ -4,9 +4,10 @@
 //! union of all stages is laid out once, so positions and the view box are the same in every
 //! stage and nothing jumps when a reader steps through them.
 //!
-//! Architecture diagrams go through [`grid`]: measure → rank into columns → order and assign
-//! rows → size the gaps → route edges orthogonally → place labels, widening gaps and routing
-//! again until every label fits. Timelines go through [`timeline`].
+//! Architecture diagrams go through [`grid`]: measure → rank into columns → rows (chains on
+//! one row, stages placed in order) → compaction → route edges orthogonally to exact outline
+//! points → place labels, widening gaps and routing again until every label fits → scene, with
+//! every node text placed. Timelines go through [`timeline`].
 
 pub mod grid;
 pub mod timeline;
