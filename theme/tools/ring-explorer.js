@@ -179,7 +179,7 @@
             'Every control is also a button, list or slider you can reach with Tab.'));
         m.appendChild(help);
 
-        this.live = el('p', { class: 'ds-ring-live', 'aria-live': 'polite' });
+        this.live = el('p', { class: 'ds-ring-live ds-visually-hidden', 'aria-live': 'polite' });
         m.appendChild(this.live);
 
         this.scenarioSelect.addEventListener('change', function () {
@@ -244,13 +244,9 @@
                 }
             }
         });
-        // mdBook turns ArrowLeft/ArrowRight into previous/next chapter; inside the tool the
-        // arrows belong to the focused control.
-        m.addEventListener('keydown', function (e) {
-            if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
-                e.stopPropagation();
-            }
-        });
+        // Inside the tool the arrows belong to the focused control, not to mdBook's chapter
+        // keys (dsbook.js, loaded before every tool).
+        window.dsbook.keepArrowKeys(m);
     };
 
     Explorer.prototype.selectField = function (parent, text, options) {
