@@ -199,11 +199,11 @@ fn positions_are_the_same_in_every_stage_and_each_stage_has_its_camera() {
             .split(';')
             .collect();
         assert_eq!(cameras.len(), diagram.stages().len(), "{}", path.display());
-        for k in 0..diagram.stages().len() {
+        for (k, camera) in cameras.iter().enumerate() {
             let (view, shapes) = positions(&diagram.svg_stage(k, "p"));
             // A stage's figure is framed by its camera, the same one the stepper moves to,
             // and never reaches outside the whole diagram.
-            assert_eq!(view, cameras[k], "{} stage {}", path.display(), k + 1);
+            assert_eq!(view, *camera, "{} stage {}", path.display(), k + 1);
             let [x, y, w, h] = view_numbers(&view);
             assert!(
                 x >= ax && y >= ay && x + w <= ax + aw && y + h <= ay + ah,
