@@ -2,8 +2,8 @@
 --
 -- Shown in "Design a Rate Limiter" (book/src/designs/rate-limiter.md), stages 2 and 7. Each
 -- limit is a token bucket, the algorithm of token_bucket.lua; a daily quota of Q requests is
--- a bucket of capacity Q that regains one token every 86,400 s / Q (a rolling day, with no
--- reset at midnight). redis.rs loads this file; snippets/tests/redis.rs runs it against a
+-- a bucket of capacity Q that regains one token every 86,400 s / Q (no reset at midnight;
+-- not a rolling-day count: up to 2Q can pass in 24 hours). redis.rs loads this file; snippets/tests/redis.rs runs it against a
 -- real Redis server, standalone and in cluster mode. Needs Redis 5.0 or later (effects
 -- replication, so reading TIME before a write is allowed).
 --
