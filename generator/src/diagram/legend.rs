@@ -32,10 +32,13 @@ pub const SWATCH_H: f32 = 20.0;
 pub fn entries(scene: &Scene) -> Vec<Entry> {
     let mut out = Vec::new();
     let uses = |pred: &dyn Fn(&Shape) -> bool| scene.items.iter().any(|i| pred(&i.shape));
+    // WORDS lists aliases too (`db`, `log`): each kind once, in the order of its first word.
+    let mut seen = Vec::new();
     for &(_, kind) in NodeKind::WORDS {
-        if kind == NodeKind::Note || out.iter().any(|e: &Entry| e.text == kind_text(kind)) {
+        if kind == NodeKind::Note || seen.contains(&kind) {
             continue;
         }
+        seen.push(kind);
         if uses(&|s| matches!(s, Shape::Node { kind: k, .. } if *k == kind)) {
             out.push(Entry {
                 swatch: node_swatch(kind),

@@ -60,6 +60,18 @@ pub fn stage_view(scene: &Scene, stage: usize) -> Rect {
     bounds(shown, margin)
 }
 
+/// The scene of laid-out `items`: the diagram's title, flavour and stages, and the view box
+/// around everything drawn. Both layouts end here.
+fn finish(ir: &Ir, items: Vec<super::scene::Item>, margin: f32) -> Scene {
+    Scene {
+        title: ir.title.clone(),
+        flavor: ir.flavor,
+        stages: ir.stages.clone(),
+        view: bounds(&items, margin),
+        items,
+    }
+}
+
 /// The view box around everything drawn, with a margin.
 pub fn bounds<'a>(
     scene_items: impl IntoIterator<Item = &'a super::scene::Item>,

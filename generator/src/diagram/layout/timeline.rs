@@ -68,14 +68,7 @@ pub fn layout(ir: &Ir) -> Scene {
 }
 
 fn finish(ir: &Ir, items: Vec<Item>) -> Scene {
-    let view = super::bounds(&items, MARGIN);
-    Scene {
-        title: ir.title.clone(),
-        flavor: ir.flavor,
-        stages: ir.stages.clone(),
-        view,
-        items,
-    }
+    super::finish(ir, items, MARGIN)
 }
 
 /// The times a mark uses: where it starts and where it ends.

@@ -119,14 +119,7 @@ pub(super) fn build(ir: &Ir, sizes: &[(f32, f32, Vec<Vec<String>>)], routing: &R
             });
         }
     }
-    let view = crate::diagram::layout::bounds(&items, MARGIN);
-    Scene {
-        title: ir.title.clone(),
-        flavor: ir.flavor,
-        stages: ir.stages.clone(),
-        view,
-        items,
-    }
+    crate::diagram::layout::finish(ir, items, MARGIN)
 }
 
 /// Places a node's texts and its glyph (top-left corner of the 16×16 icon). The name and
