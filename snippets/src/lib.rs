@@ -11,6 +11,7 @@
 pub mod quorum;
 pub mod raft;
 pub mod rate_limiter;
+pub mod replication;
 pub mod ring;
 pub mod url_shortener;
 
