@@ -484,6 +484,22 @@ mod tests {
     }
 
     #[test]
+    fn a_replica_keeps_the_newer_write_whatever_the_arrival_order() {
+        let mut s = Store::new(3, quorum(3, 2, 2));
+        let old = Versioned {
+            value: "old".into(),
+            version: s.next_version(),
+        };
+        let new = Versioned {
+            value: "new".into(),
+            version: s.next_version(),
+        };
+        s.deliver(0, "x", &new);
+        s.deliver(0, "x", &old); // a delayed message from an earlier write
+        assert_eq!(s.stored(0, "x"), Some(&new));
+    }
+
+    #[test]
     fn read_repair_fixes_only_the_replicas_it_asked() {
         let mut s = Store::new(3, quorum(3, 2, 2));
         let home = s.home("cart");
