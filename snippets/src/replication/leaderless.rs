@@ -298,6 +298,18 @@ pub struct SimStats {
     pub failed_write_seen: usize,
 }
 
+impl std::ops::AddAssign for SimStats {
+    /// Adds another run's counts, to total several seeds.
+    fn add_assign(&mut self, other: SimStats) {
+        self.reads += other.reads;
+        self.acked += other.acked;
+        self.failed += other.failed;
+        self.stale += other.stale;
+        self.back_in_time += other.back_in_time;
+        self.failed_write_seen += other.failed_write_seen;
+    }
+}
+
 /// A write whose messages are still travelling.
 struct InFlight {
     value: Versioned,
@@ -387,13 +399,7 @@ mod tests {
     fn total(config: SimConfig, seeds: u32) -> SimStats {
         let mut t = SimStats::default();
         for seed in 0..seeds {
-            let s = simulate(config, seed);
-            t.reads += s.reads;
-            t.acked += s.acked;
-            t.failed += s.failed;
-            t.stale += s.stale;
-            t.back_in_time += s.back_in_time;
-            t.failed_write_seen += s.failed_write_seen;
+            t += simulate(config, seed);
         }
         t
     }
