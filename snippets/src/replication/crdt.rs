@@ -1,5 +1,6 @@
 //! State-based CRDTs: a grow-only counter, a counter that also decrements, an observed-remove
-//! set in which a concurrent add wins, and a last-writer-wins register for contrast.
+//! set in which a concurrent add wins, version vectors with a multi-value register that keeps
+//! concurrent writes as siblings, and a last-writer-wins register for contrast.
 //!
 //! Shown in the Replication handbook (`book/src/handbooks/replication.md`).
 //!
@@ -8,7 +9,8 @@
 //! Out: each type's value, and a `merge` that is commutative, associative and idempotent (a
 //! join in a semilattice, as Shapiro et al. 2011 require), so replicas that have received the
 //! same updates hold the same state whatever order and duplication the network produced.
-//! The register's test shows what last-writer-wins costs: a concurrent write silently lost.
+//! Version vectors say whether two versions are ordered or concurrent. The register's test
+//! shows what last-writer-wins costs: a concurrent write silently lost.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -207,6 +209,147 @@ impl<T: Ord + Clone> Crdt for OrSet<T> {
 }
 // endregion: orset
 
+// region: version_vector
+/// A version vector: per replica, how many of that replica's updates a version includes.
+/// Comparing two of them tells "happened before" from "concurrent" (Parker et al., 1983).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct VersionVector {
+    counts: BTreeMap<ReplicaId, u64>,
+}
+
+/// How two versions are related.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Causality {
+    /// The same version.
+    Equal,
+    /// The first happened before the second: the second includes everything the first does.
+    Before,
+    /// The first happened after the second.
+    After,
+    /// Neither includes the other: concurrent writes, a conflict.
+    Concurrent,
+}
+
+impl VersionVector {
+    /// Counts one more update by `replica`.
+    pub fn increment(&mut self, replica: ReplicaId) {
+        *self.counts.entry(replica).or_default() += 1;
+    }
+
+    /// Compares two versions entry by entry.
+    ///
+    /// ```
+    /// use snippets::replication::crdt::{Causality, VersionVector};
+    ///
+    /// let mut a = VersionVector::default();
+    /// a.increment(1);
+    /// let (mut b, mut c) = (a.clone(), a.clone());
+    /// b.increment(1); // b continues a on replica 1
+    /// c.increment(2); // c continues a on replica 2
+    /// assert_eq!(a.compare(&b), Causality::Before);
+    /// assert_eq!(b.compare(&c), Causality::Concurrent);
+    /// ```
+    pub fn compare(&self, other: &VersionVector) -> Causality {
+        let replicas = self.counts.keys().chain(other.counts.keys());
+        let (mut less, mut more) = (false, false);
+        for r in replicas {
+            let (x, y) = (self.get(*r), other.get(*r));
+            less |= x < y;
+            more |= x > y;
+        }
+        match (less, more) {
+            (false, false) => Causality::Equal,
+            (true, false) => Causality::Before,
+            (false, true) => Causality::After,
+            (true, true) => Causality::Concurrent,
+        }
+    }
+
+    fn get(&self, replica: ReplicaId) -> u64 {
+        self.counts.get(&replica).copied().unwrap_or(0)
+    }
+}
+
+impl Crdt for VersionVector {
+    fn merge(&mut self, other: &Self) {
+        for (&replica, &count) in &other.counts {
+            let mine = self.counts.entry(replica).or_default();
+            *mine = (*mine).max(count);
+        }
+    }
+}
+// endregion: version_vector
+
+// region: mvregister
+/// A multi-value register: a write replaces every version it has seen, and concurrent writes
+/// are all kept, as *siblings*, until a later write that has seen them all replaces them.
+/// This is what Dynamo returns for a key written concurrently.
+///
+/// ```
+/// use snippets::replication::crdt::{Crdt, MvRegister};
+///
+/// let mut a = MvRegister::default();
+/// let mut b = MvRegister::default();
+/// a.set(1, "milk");
+/// b.set(2, "eggs"); // concurrent with a's write
+/// a.merge(&b);
+/// assert_eq!(a.values(), vec![&"eggs", &"milk"]); // both kept
+/// a.set(1, "milk, eggs"); // a write that has seen both replaces them
+/// b.merge(&a);
+/// assert_eq!(b.values(), vec![&"milk, eggs"]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MvRegister<V: Ord + Clone> {
+    /// The siblings, none of which happened before another; sorted, so equal states compare
+    /// equal.
+    versions: Vec<(VersionVector, V)>,
+}
+
+impl<V: Ord + Clone> Default for MvRegister<V> {
+    fn default() -> Self {
+        MvRegister {
+            versions: Vec::new(),
+        }
+    }
+}
+
+impl<V: Ord + Clone> MvRegister<V> {
+    /// Writes `value` at `replica`, superseding every sibling this replica holds.
+    pub fn set(&mut self, replica: ReplicaId, value: V) {
+        let mut seen = VersionVector::default();
+        for (vv, _) in &self.versions {
+            seen.merge(vv);
+        }
+        seen.increment(replica);
+        self.versions = vec![(seen, value)];
+    }
+
+    /// The current siblings' values, sorted: one value unless there were concurrent writes.
+    pub fn values(&self) -> Vec<&V> {
+        let mut values: Vec<&V> = self.versions.iter().map(|(_, v)| v).collect();
+        values.sort();
+        values
+    }
+}
+
+impl<V: Ord + Clone> Crdt for MvRegister<V> {
+    fn merge(&mut self, other: &Self) {
+        let all = self.versions.iter().chain(&other.versions);
+        let mut kept: Vec<(VersionVector, V)> = all
+            .clone()
+            .filter(|(vv, _)| {
+                // Drop a version that another one has superseded.
+                !all.clone().any(|(w, _)| vv.compare(w) == Causality::Before)
+            })
+            .cloned()
+            .collect();
+        kept.sort();
+        kept.dedup();
+        self.versions = kept;
+    }
+}
+// endregion: mvregister
+
 // region: lww
 /// A last-writer-wins register: each write carries a timestamp and the writer's id, and a
 /// merge keeps the write with the larger pair. It converges, but of two concurrent writes it
@@ -271,6 +414,7 @@ mod tests {
         Down(u64),
         Add(u8),
         Remove(u8),
+        Set(u8),
     }
 
     /// Something that happens during a run: an update at a replica, or one replica's state
@@ -289,6 +433,7 @@ mod tests {
             (0..10u64).prop_map(Op::Down),
             (0..4u8).prop_map(Op::Add),
             (0..4u8).prop_map(Op::Remove),
+            (0..4u8).prop_map(Op::Set),
         ]
     }
 
@@ -305,6 +450,7 @@ mod tests {
         counter: PnCounter,
         grow: GCounter,
         set: OrSet<u8>,
+        register: MvRegister<u8>,
     }
 
     impl Replica {
@@ -318,6 +464,7 @@ mod tests {
                 Op::Down(n) => self.counter.decrement(id, n),
                 Op::Add(x) => self.set.add(id, x),
                 Op::Remove(x) => self.set.remove(x),
+                Op::Set(x) => self.register.set(id, x),
             }
         }
 
@@ -325,6 +472,7 @@ mod tests {
             self.counter.merge(&other.counter);
             self.grow.merge(&other.grow);
             self.set.merge(&other.set);
+            self.register.merge(&other.register);
         }
     }
 
@@ -439,6 +587,50 @@ mod tests {
         a.merge(&b);
         a.add(0, 1);
         assert!(a.contains(&1));
+    }
+
+    #[test]
+    fn concurrent_writes_stay_siblings_until_a_later_write() {
+        let mut base = MvRegister::default();
+        base.set(0, "v1");
+        let (mut a, mut b) = (base.clone(), base.clone());
+        a.set(1, "v2");
+        b.set(2, "v3");
+        let mut ab = a.clone();
+        ab.merge(&b);
+        let mut ba = b.clone();
+        ba.merge(&a);
+        assert_eq!(ab, ba);
+        assert_eq!(ab.values(), vec![&"v2", &"v3"]);
+        // A stale state arriving late changes nothing: v1 happened before both siblings.
+        ab.merge(&base);
+        assert_eq!(ab.values(), vec![&"v2", &"v3"]);
+        // A write made after seeing both siblings supersedes them everywhere.
+        ab.set(1, "v4");
+        ba.merge(&ab);
+        assert_eq!(ba.values(), vec![&"v4"]);
+        // A write concurrent with that one, from a replica that saw only v3, is a sibling.
+        b.set(2, "v5");
+        ba.merge(&b);
+        assert_eq!(ba.values(), vec![&"v4", &"v5"]);
+    }
+
+    #[test]
+    fn version_vectors_order_exactly_the_causally_related_versions() {
+        let mut a = VersionVector::default();
+        assert_eq!(a.compare(&VersionVector::default()), Causality::Equal);
+        a.increment(1);
+        let mut b = a.clone();
+        b.increment(2);
+        assert_eq!(
+            (a.compare(&b), b.compare(&a)),
+            (Causality::Before, Causality::After)
+        );
+        let mut c = a.clone();
+        c.increment(3);
+        assert_eq!(b.compare(&c), Causality::Concurrent);
+        b.merge(&c);
+        assert_eq!(c.compare(&b), Causality::Before);
     }
 
     #[test]

@@ -8,8 +8,9 @@
 //!   quorums from [`crate::quorum`], read repair, sloppy quorums and hinted handoff, and a
 //!   seeded simulation that counts stale reads.
 //! - [`merkle`]: Merkle-tree anti-entropy between two replicas.
-//! - [`crdt`]: state-based CRDTs (G-Counter, PN-Counter, OR-Set) and a last-writer-wins
-//!   register, with property tests of their merge laws.
+//! - [`crdt`]: state-based CRDTs (G-Counter, PN-Counter, OR-Set, and a multi-value register
+//!   over version vectors) and a last-writer-wins register, with property tests of their
+//!   merge laws.
 //! - [`streaming`]: lag, read-your-writes and commit latency measured on PostgreSQL
 //!   streaming replication (run by `snippets/tests/postgres_replication.rs`).
 
