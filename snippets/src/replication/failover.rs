@@ -10,6 +10,7 @@
 //! Out: how many writes were acknowledged, and how many of those the promoted follower lacks:
 //! acknowledged writes lost by the failover.
 
+use crate::quorum::majority;
 use crate::raft::rng::Mulberry32;
 
 /// When the leader tells the client that a write succeeded.
@@ -49,7 +50,8 @@ pub fn run(followers: usize, ack: Ack, promote: Promote, steps: usize, seed: u32
     let needed = match ack {
         Ack::Leader => 0,
         Ack::OneFollower => 1,
-        Ack::Majority => (followers + 1) / 2, // followers that, with the leader, are a majority
+        // The followers that, with the leader, make a majority of all replicas.
+        Ack::Majority => majority(followers + 1) - 1,
     };
     let mut rng = Mulberry32::new(seed);
     let mut log_len = 0; // the leader's log: entries 0..log_len
