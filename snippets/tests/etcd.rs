@@ -66,8 +66,18 @@ impl Server {
             .args(["--name", "lock-test"])
             .arg("--data-dir")
             .arg(dir.path().join("data"))
-            .args(["--listen-client-urls", &client, "--advertise-client-urls", &client])
-            .args(["--listen-peer-urls", &peer, "--initial-advertise-peer-urls", &peer])
+            .args([
+                "--listen-client-urls",
+                &client,
+                "--advertise-client-urls",
+                &client,
+            ])
+            .args([
+                "--listen-peer-urls",
+                &peer,
+                "--initial-advertise-peer-urls",
+                &peer,
+            ])
             .args(["--initial-cluster", &format!("lock-test={peer}")])
             // The lease minimum is 1.5 election timeouts rounded up to whole seconds: 1 s.
             .args(["--heartbeat-interval", "50", "--election-timeout", "500"])
@@ -157,14 +167,23 @@ fn pause_scenario(server: &Server, mut store: FencedStore) -> Scenario {
 
     // Holder 1 takes the lock and writes with its token.
     let lease1 = etcd.grant(TTL_SECS).unwrap();
-    let lock1 = etcd.try_lock(lock_name, lease1).unwrap().expect("the lock is free");
+    let lock1 = etcd
+        .try_lock(lock_name, lease1)
+        .unwrap()
+        .expect("the lock is free");
     store.write(lock1.token, "holder 1, first write").unwrap();
 
     // While holder 1 keeps its lease alive, for two TTLs, nobody else gets the lock.
     let paused = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
     let last_renewal = Arc::new(Mutex::new(Instant::now()));
-    let renewer = keep_alive(etcd.clone(), lease1, paused.clone(), stop.clone(), last_renewal.clone());
+    let renewer = keep_alive(
+        etcd.clone(),
+        lease1,
+        paused.clone(),
+        stop.clone(),
+        last_renewal.clone(),
+    );
     let until = Instant::now() + Duration::from_secs(2);
     while Instant::now() < until {
         let other = etcd.grant(TTL_SECS).unwrap();
@@ -197,7 +216,10 @@ fn pause_scenario(server: &Server, mut store: FencedStore) -> Scenario {
         if let Some(lock) = etcd.try_lock(lock_name, lease2).unwrap() {
             break (lock, Instant::now());
         }
-        assert!(pause_began.elapsed() < PAUSE, "lease 1 did not expire within the pause");
+        assert!(
+            pause_began.elapsed() < PAUSE,
+            "lease 1 did not expire within the pause"
+        );
         thread::sleep(Duration::from_millis(10));
     };
     let expired_at = expired_at.unwrap_or(acquired_at);
@@ -243,8 +265,16 @@ fn a_paused_holder_loses_its_lease_and_its_stale_write_is_fenced_off() {
     // etcd keeps a renewed lease for its full TTL, and expires it within about one
     // expiry-check period (500 ms) after that.
     let ttl = Duration::from_secs(TTL_SECS as u64);
-    assert!(s.expiry_after_last_renewal >= ttl, "{:?}", s.expiry_after_last_renewal);
-    assert!(s.acquired_after_last_renewal < ttl * 2, "{:?}", s.acquired_after_last_renewal);
+    assert!(
+        s.expiry_after_last_renewal >= ttl,
+        "{:?}",
+        s.expiry_after_last_renewal
+    );
+    assert!(
+        s.acquired_after_last_renewal < ttl * 2,
+        "{:?}",
+        s.acquired_after_last_renewal
+    );
     assert_eq!(
         s.late_write,
         Err(Stale {

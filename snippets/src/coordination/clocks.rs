@@ -202,7 +202,10 @@ mod tests {
         let mut hb = vec![vec![false; n]; n];
         for j in 0..n {
             let mut direct = Vec::new();
-            if let Some(i) = (0..j).rev().find(|&i| events[i].process == events[j].process) {
+            if let Some(i) = (0..j)
+                .rev()
+                .find(|&i| events[i].process == events[j].process)
+            {
                 direct.push(i);
             }
             if let Some(s) = events[j].sent_by {
@@ -235,7 +238,10 @@ mod tests {
                     }
                     let vc = e.vector.compare(&f.vector);
                     if hb[i][j] {
-                        assert!(e.lamport < f.lamport, "seed {seed}: Lamport broke {i} → {j}");
+                        assert!(
+                            e.lamport < f.lamport,
+                            "seed {seed}: Lamport broke {i} → {j}"
+                        );
                         assert_eq!(vc, Causality::Before, "seed {seed}: {i} → {j}");
                     } else if hb[j][i] {
                         assert_eq!(vc, Causality::After, "seed {seed}: {j} → {i}");

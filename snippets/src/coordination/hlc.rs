@@ -67,7 +67,11 @@ impl Hlc {
         let old = self.last.l;
         self.last.l = old.max(pt);
         // Same l as before: count one more event at it; a newer l restarts the count.
-        self.last.c = if self.last.l == old { self.last.c + 1 } else { 0 };
+        self.last.c = if self.last.l == old {
+            self.last.c + 1
+        } else {
+            0
+        };
         self.last
     }
 
@@ -119,7 +123,9 @@ mod tests {
                 continue; // this clock may not run further ahead
             }
             pt[p] += 1;
-            let mine: Vec<usize> = (0..in_flight.len()).filter(|&i| in_flight[i].0 == p).collect();
+            let mine: Vec<usize> = (0..in_flight.len())
+                .filter(|&i| in_flight[i].0 == p)
+                .collect();
             let ts = if !mine.is_empty() && rng.chance(500) {
                 let pick = mine[rng.range(0, mine.len() as u64) as usize];
                 let (_, sent) = in_flight.swap_remove(pick);
@@ -136,13 +142,23 @@ mod tests {
             };
             if let Some(prev) = last[p] {
                 assert!(prev < ts, "seed {seed}: node {p} went back");
-                assert!(prev.pack() < ts.pack(), "seed {seed}: packing broke the order");
+                assert!(
+                    prev.pack() < ts.pack(),
+                    "seed {seed}: packing broke the order"
+                );
             }
             last[p] = Some(ts);
             // Kulkarni et al., Theorems 2 and 3: pt ≤ l ≤ pt + ε.
-            assert!(ts.l >= pt[p] && ts.l - pt[p] <= eps, "seed {seed}: l strayed");
+            assert!(
+                ts.l >= pt[p] && ts.l - pt[p] <= eps,
+                "seed {seed}: l strayed"
+            );
             // The bound on c for N nodes and ε ticks: c < N·(ε + 1).
-            assert!(u64::from(ts.c) < n as u64 * (eps + 1), "seed {seed}: c = {}", ts.c);
+            assert!(
+                u64::from(ts.c) < n as u64 * (eps + 1),
+                "seed {seed}: c = {}",
+                ts.c
+            );
             max_c = max_c.max(ts.c);
             max_ahead = max_ahead.max(ts.l - pt[p]);
             done += 1;

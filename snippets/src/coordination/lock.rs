@@ -99,7 +99,10 @@ impl Etcd {
     /// Renews a lease for its full TTL. Returns the TTL left, which is 0 or less once the
     /// lease has expired: a holder that sees that has lost the lock.
     pub fn keep_alive(&self, lease: Lease) -> Result<i64, EtcdError> {
-        let r = self.call("/v3/lease/keepalive", &json!({ "ID": lease.id.to_string() }))?;
+        let r = self.call(
+            "/v3/lease/keepalive",
+            &json!({ "ID": lease.id.to_string() }),
+        )?;
         // An expired lease comes back without a TTL field: zero in proto3's JSON.
         Ok(int(&r["result"]["TTL"]).unwrap_or(0))
     }
@@ -231,7 +234,13 @@ mod tests {
             s.write(t, "x").unwrap();
         }
         for t in [0, 4, 8] {
-            assert_eq!(s.write(t, "y"), Err(Stale { token: t, highest: 9 }));
+            assert_eq!(
+                s.write(t, "y"),
+                Err(Stale {
+                    token: t,
+                    highest: 9
+                })
+            );
         }
         let mut unsafe_store = FencedStore::without_check();
         unsafe_store.write(9, "new").unwrap();

@@ -154,7 +154,11 @@ pub fn execute(
                     continue;
                 }
                 let reply = call_until_answered(&mut services[step.service], (id, i, Kind::Do));
-                let entry = if reply == Reply::Ok { Entry::Done(i) } else { Entry::Refused(i) };
+                let entry = if reply == Reply::Ok {
+                    Entry::Done(i)
+                } else {
+                    Entry::Refused(i)
+                };
                 if !write(log, entry) {
                     return Outcome::Crashed;
                 }
@@ -190,13 +194,25 @@ mod tests {
 
     /// Book a trip: the hotel (service 0) and the payment provider (service 1).
     const TRIP: [Step; 3] = [
-        Step { name: "reserve dates", service: 0 },
-        Step { name: "authorise card", service: 1 },
-        Step { name: "capture payment", service: 1 },
+        Step {
+            name: "reserve dates",
+            service: 0,
+        },
+        Step {
+            name: "authorise card",
+            service: 1,
+        },
+        Step {
+            name: "capture payment",
+            service: 1,
+        },
     ];
 
     fn services(loss: u32, seed: u32) -> Vec<Service> {
-        vec![Service::new(loss, seed), Service::new(loss, seed.wrapping_mul(31) + 7)]
+        vec![
+            Service::new(loss, seed),
+            Service::new(loss, seed.wrapping_mul(31) + 7),
+        ]
     }
 
     /// Every effect applied anywhere, in order (services apply independently, so the
@@ -252,7 +268,10 @@ mod tests {
         for seed in 0..200 {
             let mut svc = services(300, seed);
             let mut log = Vec::new();
-            assert_eq!(execute(4, &TRIP, &mut svc, &mut log, None), Outcome::Completed);
+            assert_eq!(
+                execute(4, &TRIP, &mut svc, &mut log, None),
+                Outcome::Completed
+            );
             let e = effects(&svc, 4);
             assert_eq!(e, vec![(0, Kind::Do), (1, Kind::Do), (2, Kind::Do)]);
         }

@@ -129,9 +129,9 @@ impl History {
 
     /// Whether at some moment one participant had committed and another aborted.
     pub fn atomicity_violated(&self) -> bool {
-        self.states.iter().any(|s| {
-            s.contains(&State::Committed) && s.contains(&State::Aborted)
-        })
+        self.states
+            .iter()
+            .any(|s| s.contains(&State::Committed) && s.contains(&State::Aborted))
     }
 }
 
@@ -146,7 +146,12 @@ impl Participant {
                 Vote::No => State::Aborted,
             };
         }
-        self.vote
+        // One that already aborted on its own, before the prepare came, must vote No.
+        if self.state == State::Aborted {
+            Vote::No
+        } else {
+            Vote::Yes
+        }
     }
 
     /// Phase 2: apply the coordinator's decision.
@@ -250,11 +255,12 @@ pub fn run(setup: &Setup) -> History {
     // the coordinator. The heap pops the earliest, in sending order on ties.
     let mut queue: BinaryHeap<(i64, i64, usize, Msg)> = BinaryHeap::new();
     let mut seq = 0i64;
-    let mut send = |queue: &mut BinaryHeap<_>, now: u64, to: usize, msg: Msg, rng: &mut Mulberry32| {
-        let at = now + rng.range(1, 11);
-        seq += 1;
-        queue.push((-(at as i64), -seq, to, msg));
-    };
+    let mut send =
+        |queue: &mut BinaryHeap<_>, now: u64, to: usize, msg: Msg, rng: &mut Mulberry32| {
+            let at = now + rng.range(1, 11);
+            seq += 1;
+            queue.push((-(at as i64), -seq, to, msg));
+        };
     let mut history = History {
         states: Vec::new(),
         logged: None,
@@ -348,7 +354,13 @@ mod tests {
 
     fn votes(mask: u32, n: usize) -> Vec<Vote> {
         (0..n)
-            .map(|i| if mask >> i & 1 == 1 { Vote::Yes } else { Vote::No })
+            .map(|i| {
+                if mask >> i & 1 == 1 {
+                    Vote::Yes
+                } else {
+                    Vote::No
+                }
+            })
             .collect()
     }
 
@@ -376,7 +388,10 @@ mod tests {
                     assert!(!h.atomicity_violated(), "{mask:04b} {crash:?} seed {seed}");
                     let last = h.last();
                     // Everyone decides once the coordinator is back.
-                    assert!(last.iter().all(|s| matches!(s, State::Committed | State::Aborted)));
+                    assert!(
+                        last.iter()
+                            .all(|s| matches!(s, State::Committed | State::Aborted))
+                    );
                     let committed = last[0] == State::Committed;
                     // Commit only if every vote was Yes; a No always aborts.
                     assert!(!committed || all_yes, "{mask:04b} {crash:?} seed {seed}");
@@ -401,7 +416,10 @@ mod tests {
                 let h = run(&setup(votes(15, 4), crash, Some(2_000), seed));
                 // From the moment all have voted until recovery, all four wait.
                 for t in 100..2_000 {
-                    assert!(h.states[t].iter().all(|s| *s == State::Prepared), "{crash:?} {seed} t={t}");
+                    assert!(
+                        h.states[t].iter().all(|s| *s == State::Prepared),
+                        "{crash:?} {seed} t={t}"
+                    );
                 }
                 // They kept asking: four participants, every 100 ms, for about 1.9 s.
                 assert!(h.inquiries >= 4 * 19, "{}", h.inquiries);
@@ -421,7 +439,15 @@ mod tests {
         assert!(h.last().iter().all(|s| *s == State::Prepared));
         v[2] = Vote::No;
         let h = run(&setup(v, Crash::AfterPrepare, None, 7));
-        assert_eq!(h.last(), [State::Prepared, State::Prepared, State::Aborted, State::Prepared]);
+        assert_eq!(
+            h.last(),
+            [
+                State::Prepared,
+                State::Prepared,
+                State::Aborted,
+                State::Prepared
+            ]
+        );
     }
 
     #[test]
