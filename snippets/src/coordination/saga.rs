@@ -121,6 +121,17 @@ fn call_until_answered(service: &mut Service, key: Key) -> Reply {
     }
 }
 
+/// Appends to the durable log, unless the test's crash budget is spent: then the
+/// orchestrator stops before the write, as if it crashed.
+fn append(log: &mut Vec<Entry>, entry: Entry, budget: &mut usize) -> bool {
+    if *budget == 0 {
+        return false;
+    }
+    *budget -= 1;
+    log.push(entry);
+    true
+}
+
 // region: execute
 /// Runs (or resumes, from `log`) saga `id`. `crash_after` stops the orchestrator after that
 /// many new log entries, to test recovery.
@@ -132,46 +143,31 @@ pub fn execute(
     crash_after: Option<usize>,
 ) -> Outcome {
     let mut budget = crash_after.unwrap_or(usize::MAX);
-    let mut write = |log: &mut Vec<Entry>, e: Entry| {
-        if budget == 0 {
-            return false;
-        }
-        budget -= 1;
-        log.push(e);
-        true
-    };
-    // Forward: the first step without a Done entry, unless a refusal is logged.
-    let refused = log.iter().find_map(|e| match e {
+    let mut failed_at = log.iter().find_map(|e| match e {
         Entry::Refused(i) => Some(*i),
         _ => None,
     });
-    let failed_at = match refused {
-        Some(i) => i,
-        None => {
-            let mut failed = None;
-            for (i, step) in steps.iter().enumerate() {
-                if log.contains(&Entry::Done(i)) {
-                    continue;
-                }
-                let reply = call_until_answered(&mut services[step.service], (id, i, Kind::Do));
-                let entry = if reply == Reply::Ok {
-                    Entry::Done(i)
-                } else {
-                    Entry::Refused(i)
-                };
-                if !write(log, entry) {
-                    return Outcome::Crashed;
-                }
-                if reply == Reply::Refused {
-                    failed = Some(i);
-                    break;
-                }
-            }
-            match failed {
-                Some(i) => i,
-                None => return Outcome::Completed,
-            }
+    // Forward, skipping steps the log says are done, until a step is refused.
+    for (i, step) in steps.iter().enumerate() {
+        if failed_at.is_some() {
+            break;
         }
+        if log.contains(&Entry::Done(i)) {
+            continue;
+        }
+        let entry = match call_until_answered(&mut services[step.service], (id, i, Kind::Do)) {
+            Reply::Ok => Entry::Done(i),
+            _ => {
+                failed_at = Some(i);
+                Entry::Refused(i)
+            }
+        };
+        if !append(log, entry, &mut budget) {
+            return Outcome::Crashed;
+        }
+    }
+    let Some(failed_at) = failed_at else {
+        return Outcome::Completed;
     };
     // Backward: compensate the completed steps, latest first.
     for i in (0..failed_at).rev() {
@@ -180,7 +176,7 @@ pub fn execute(
         }
         let reply = call_until_answered(&mut services[steps[i].service], (id, i, Kind::Undo));
         assert_eq!(reply, Reply::Ok, "a compensation must not be refused");
-        if !write(log, Entry::Compensated(i)) {
+        if !append(log, Entry::Compensated(i), &mut budget) {
             return Outcome::Crashed;
         }
     }
