@@ -306,9 +306,9 @@ mod tests {
     }
 
     #[test]
-    fn retries_without_idempotency_keys_would_apply_twice() {
-        // The check the tests rely on can fail: a service that ignored keys would record a
-        // duplicate when a reply is lost and the call retried.
+    fn a_retried_key_is_applied_once() {
+        // A request repeated with its key, and one retried after lost replies, each leave
+        // one entry: the property the saga tests count on.
         let mut s = Service::new(0, 1);
         assert_eq!(s.call((1, 0, Kind::Do)), Reply::Ok);
         assert_eq!(s.call((1, 0, Kind::Do)), Reply::Ok);
