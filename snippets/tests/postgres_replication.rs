@@ -40,6 +40,7 @@ fn asynchronous_commits_can_be_missed_on_the_standby_and_remote_apply_prevents_i
     // standby, and the primary's WAL runs ahead of the standby's replay position.
     s.batch_execute("SELECT pg_wal_replay_pause()").unwrap();
     wait_until_paused(&mut s);
+    let lag_before = replay_lag_bytes(&mut p, &mut s).unwrap();
     let mut reads = Vec::new();
     for id in 0..20i64 {
         p.batch_execute("SET synchronous_commit = local").unwrap();
@@ -55,8 +56,14 @@ fn asynchronous_commits_can_be_missed_on_the_standby_and_remote_apply_prevents_i
         vec![0; 20],
         "every read on the paused standby misses"
     );
-    let lag = replay_lag_bytes(&mut p, &mut s).unwrap();
-    assert!(lag > 0, "the standby has not replayed the 20 commits");
+    // The replay position is frozen and every commit appends WAL on the primary, so the gap
+    // between them must have grown.
+    let lag_after = replay_lag_bytes(&mut p, &mut s).unwrap();
+    eprintln!("replay paused: WAL gap {lag_before} bytes before the 20 commits, {lag_after} after");
+    assert!(
+        lag_after > lag_before,
+        "the WAL gap grows while replay is paused: {lag_before} then {lag_after} bytes"
+    );
 
     // A remote_apply commit waits for the standby to replay it: with replay paused it cannot
     // return, and once replay resumes it does, and its row is visible on the standby.

@@ -5,8 +5,9 @@
 //! Shown in the Replication handbook (`book/src/handbooks/replication.md`), and run against a
 //! real primary and standby by `snippets/tests/postgres_replication.rs`.
 //!
-//! In: a client connected to a primary and one connected to its hot standby (PostgreSQL 15,
-//! the standby streaming from the primary under the name given to `require_sync_standby`).
+//! In: a client connected to a primary and one connected to its hot standby (PostgreSQL 15 in
+//! the book's CI, the standby streaming from the primary under the name given to
+//! `require_sync_standby`).
 //! Out: WAL positions and the lag between them in bytes; for N write-then-read trials under a
 //! chosen commit mode, how many reads on the standby missed the write, how long the commits
 //! took (median and 99th percentile) and how long the longest miss lasted. Times are measured
