@@ -757,7 +757,7 @@ mod tests {
             let mean = (ys[ys.len() - 1] - ys[0]) / (ys.len() - 1) as f32;
             assert!(
                 (PITCH..=32.0).contains(&mean),
-                "{}: {mean} px per row",
+                "{}: {mean} px per row, rows at {ys:?}",
                 path.display()
             );
             assert!(ys.windows(2).all(|p| p[1] - p[0] >= PITCH));
