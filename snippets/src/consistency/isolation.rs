@@ -54,9 +54,13 @@ pub enum Outcome {
     Open,
     /// Committed.
     Committed,
-    /// Rolled back after the server refused a statement or the commit with this SQLSTATE:
-    /// `40001` is a serialization failure, `40P01` a deadlock.
-    Failed(String),
+    /// Rolled back after the server refused a statement, or the commit.
+    Failed {
+        /// The SQLSTATE: `40001` is a serialization failure, `40P01` a deadlock.
+        sqlstate: String,
+        /// The statement the server refused, or `COMMIT`.
+        statement: String,
+    },
 }
 
 // region: tx
@@ -89,7 +93,7 @@ impl<'c> Tx<'c> {
             return Ok(None);
         }
         let result = self.client.query(sql, params);
-        self.settle(result)
+        self.settle(result, sql)
     }
 
     /// Commits. `false` when the transaction failed, at the commit or before it.
@@ -98,7 +102,7 @@ impl<'c> Tx<'c> {
             return Ok(false);
         }
         let result = self.client.batch_execute("COMMIT");
-        if self.settle(result)?.is_some() {
+        if self.settle(result, "COMMIT")?.is_some() {
             self.outcome = Outcome::Committed;
         }
         Ok(self.outcome == Outcome::Committed)
@@ -109,12 +113,16 @@ impl<'c> Tx<'c> {
         &self.outcome
     }
 
-    fn settle<T>(&mut self, result: Result<T, Error>) -> Result<Option<T>, Error> {
+    fn settle<T>(&mut self, result: Result<T, Error>, statement: &str) -> Result<Option<T>, Error> {
         match result {
             Ok(value) => Ok(Some(value)),
             Err(e) if is_retryable(&e) => {
-                self.outcome =
-                    Outcome::Failed(e.code().map(|c| c.code().to_owned()).unwrap_or_default());
+                let sqlstate = e.code().map(|c| c.code().to_owned()).unwrap_or_default();
+                let statement = statement.to_owned();
+                self.outcome = Outcome::Failed {
+                    sqlstate,
+                    statement,
+                };
                 self.client.batch_execute("ROLLBACK")?;
                 Ok(None)
             }
