@@ -56,19 +56,27 @@ mod tests {
         session_broken: u32,
         slowest: Duration,
         slowest_ops: usize,
+        /// The rule and the verdict of the slowest check.
+        slowest_check: (Option<Rule>, bool),
+        /// The slowest linearizability check alone.
+        slowest_linearizable: Duration,
         ops: usize,
     }
 
     impl Tally {
-        fn timed<T>(&mut self, history: &History, f: impl FnOnce() -> T) -> T {
+        fn timed(&mut self, history: &History, rule: Rule) -> bool {
             let start = Instant::now();
-            let result = f();
+            let ok = check(history, &Register, rule).ok();
             let took = start.elapsed();
+            if rule == Rule::Linearizable {
+                self.slowest_linearizable = self.slowest_linearizable.max(took);
+            }
             if took > self.slowest {
                 self.slowest = took;
                 self.slowest_ops = history.len();
+                self.slowest_check = (Some(rule), ok);
             }
-            result
+            ok
         }
     }
 
@@ -78,12 +86,8 @@ mod tests {
             let r = run(config, seed);
             t.histories += 1;
             t.ops += r.history.len();
-            let lin = t.timed(&r.history, || {
-                check(&r.history, &Register, Rule::Linearizable).ok()
-            });
-            let seq = t.timed(&r.history, || {
-                check(&r.history, &Register, Rule::Sequential).ok()
-            });
+            let lin = t.timed(&r.history, Rule::Linearizable);
+            let seq = t.timed(&r.history, Rule::Sequential);
             // Everything linearizable is sequentially consistent.
             assert!(seq || !lin, "seed {seed}: linearizable but not sequential");
             t.not_linearizable += u32::from(!lin);
