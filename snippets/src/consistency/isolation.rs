@@ -108,11 +108,6 @@ impl<'c> Tx<'c> {
         Ok(self.outcome == Outcome::Committed)
     }
 
-    /// How it ended so far.
-    pub fn outcome(&self) -> &Outcome {
-        &self.outcome
-    }
-
     fn settle<T>(&mut self, result: Result<T, Error>, statement: &str) -> Result<Option<T>, Error> {
         match result {
             Ok(value) => Ok(Some(value)),
@@ -130,6 +125,14 @@ impl<'c> Tx<'c> {
         }
     }
 }
+// endregion: tx
+
+impl Tx<'_> {
+    /// How it ended so far.
+    pub fn outcome(&self) -> &Outcome {
+        &self.outcome
+    }
+}
 
 impl Drop for Tx<'_> {
     fn drop(&mut self) {
@@ -145,7 +148,6 @@ impl Drop for Tx<'_> {
 pub fn is_retryable(e: &Error) -> bool {
     matches!(e.code(), Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED)
 }
-// endregion: tx
 
 // region: retry
 /// Runs `body` in a transaction at `level` until it commits, at most `attempts` times.
