@@ -8,6 +8,7 @@
 //! crate also compiles every ```` ```rust ```` block written directly in `book/src` as a
 //! doctest (see `build.rs`), with this crate in scope, so a chapter can `use snippets::…`.
 
+pub mod consistency;
 pub mod coordination;
 pub mod quorum;
 pub mod raft;
