@@ -1095,7 +1095,8 @@ impl Scene {
 
     /// Chains drawn as staircases. In each stage, an edge `a -> b` is a link of a chain when it
     /// is the only edge leaving `a` and the only one entering `b` (note links aside) and `b`
-    /// lies right of `a`; a run of two or more links must have all its centres on one y.
+    /// lies right of `a`; a run of two or more links must have all its centres on one y,
+    /// unless the run is part of a ring.
     fn staircases(&self) -> Vec<String> {
         let mut found = Vec::new();
         for stage in 0..self.stages.len().max(1) {
@@ -1125,6 +1126,21 @@ impl Scene {
                         }
                 })
                 .collect();
+            // A ring (every node with one edge in and one out, back to the start) is drawn
+            // around a shape, not on one row: its rightward links are not a chain.
+            let closes_a_ring = |run: &[&str]| {
+                let mut at = *run.last().unwrap();
+                for _ in 0..edges.len() {
+                    if out_deg(at) != 1 || in_deg(at) != 1 {
+                        return false;
+                    }
+                    at = edges.iter().find(|e| e.0 == at).unwrap().1;
+                    if at == run[0] {
+                        return true;
+                    }
+                }
+                false
+            };
             for &(a, b) in &links {
                 // Start only at the head of a run.
                 if links.iter().any(|l| l.1 == a) {
@@ -1137,7 +1153,7 @@ impl Scene {
                     }
                     run.push(next);
                 }
-                if run.len() < 3 {
+                if run.len() < 3 || closes_a_ring(&run) {
                     continue;
                 }
                 let ys: Vec<f32> = run.iter().filter_map(|v| centre(v)).map(|c| c.y).collect();
@@ -1628,6 +1644,35 @@ mod tests {
         assert_eq!(
             scene(chain(100.0)).violations(),
             vec!["chain a -> b -> c is a staircase".to_string()]
+        );
+    }
+
+    #[test]
+    fn a_ring_around_a_diamond_is_not_a_chain() {
+        let diamond = |closed: bool| {
+            let mut items = vec![
+                node("d", 10.0, 110.0, 0, 1),
+                node("a", 200.0, 10.0, 0, 1),
+                node("b", 400.0, 110.0, 0, 1),
+                node("c", 200.0, 210.0, 0, 1),
+            ];
+            let links: &[&str] = if closed {
+                &["d->a", "a->b", "b->c", "c->d"]
+            } else {
+                &["d->a", "a->b", "b->c"]
+            };
+            // Only the ends matter to this check; the routes are not looked at.
+            items.extend(
+                links
+                    .iter()
+                    .map(|key| edge(key, EdgeStyle::Sync, &[(0.0, 0.0), (1.0, 1.0)], None)),
+            );
+            scene(items)
+        };
+        assert_eq!(diamond(true).staircases(), Vec::<String>::new());
+        assert_eq!(
+            diamond(false).staircases(),
+            vec!["chain d -> a -> b is a staircase".to_string()]
         );
     }
 

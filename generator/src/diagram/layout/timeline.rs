@@ -339,11 +339,29 @@ fn attempt(ir: &Ir, rows: &[f64], extra: &[f32]) -> (Vec<Item>, Vec<usize>) {
         .collect();
     let bottom = stage_bottom.iter().copied().fold(t0, f32::max);
 
-    // Obstacles every label must avoid: headers, logs, dots, bars, and labels placed so far.
-    let mut hard: Vec<Rect> = headers.clone();
-    hard.extend(log_areas.iter().flatten().copied());
+    // Obstacles every label must avoid: headers, logs, dots, bars, and labels placed so far,
+    // each with the stages it is shown in. A label avoids only what it is shown together
+    // with, so a mark that replaces another at the same spot in a later stage may sit there.
+    let always = 0..usize::MAX;
+    let span = |m: usize| {
+        let versions = &ir.marks[m].versions;
+        let first = versions.iter().map(|v| v.first).min().unwrap_or(0);
+        let end = versions.iter().map(|v| v.end).max().unwrap_or(0);
+        first..end
+    };
+    let meet = |a: &std::ops::Range<usize>, b: &std::ops::Range<usize>| {
+        a.start < b.end && b.start < a.end
+    };
+    let mut hard: Vec<(Rect, std::ops::Range<usize>)> =
+        headers.iter().map(|&h| (h, always.clone())).collect();
+    hard.extend(
+        log_areas
+            .iter()
+            .flatten()
+            .map(|&area| (area, always.clone())),
+    );
     // Lines no label may sit on.
-    let mut lines: Vec<(Point, Point)> = (0..ir.lanes.len())
+    let mut lines: Vec<(Point, Point, std::ops::Range<usize>)> = (0..ir.lanes.len())
         .map(|i| {
             (
                 Point {
@@ -354,29 +372,41 @@ fn attempt(ir: &Ir, rows: &[f64], extra: &[f32]) -> (Vec<Item>, Vec<usize>) {
                     x: lane_x[i],
                     y: bottom,
                 },
+                always.clone(),
             )
         })
         .collect();
-    for (m, &(a, b)) in ir.marks.iter().zip(&geometry) {
-        match m.kind {
-            MarkKind::Message { .. } => lines.push((a, b)),
+    for (m, (mark, &(a, b))) in ir.marks.iter().zip(&geometry).enumerate() {
+        let shown = span(m);
+        match mark.kind {
+            MarkKind::Message { .. } => lines.push((a, b, shown)),
             MarkKind::Partition { .. } => {
                 for dx in [-5.0, 5.0] {
-                    lines.push((Point { x: a.x + dx, y: a.y }, Point { x: b.x + dx, y: b.y }));
+                    lines.push((
+                        Point { x: a.x + dx, y: a.y },
+                        Point { x: b.x + dx, y: b.y },
+                        shown.clone(),
+                    ));
                 }
             }
-            MarkKind::Period { .. } => hard.push(Rect {
-                x: a.x - 5.0,
-                y: a.y,
-                w: 10.0,
-                h: b.y - a.y,
-            }),
-            _ => hard.push(Rect {
-                x: a.x - 7.0,
-                y: a.y - 7.0,
-                w: 14.0,
-                h: 14.0,
-            }),
+            MarkKind::Period { .. } => hard.push((
+                Rect {
+                    x: a.x - 5.0,
+                    y: a.y,
+                    w: 10.0,
+                    h: b.y - a.y,
+                },
+                shown,
+            )),
+            _ => hard.push((
+                Rect {
+                    x: a.x - 7.0,
+                    y: a.y - 7.0,
+                    w: 14.0,
+                    h: 14.0,
+                },
+                shown,
+            )),
         }
     }
 
@@ -439,12 +469,18 @@ fn attempt(ir: &Ir, rows: &[f64], extra: &[f32]) -> (Vec<Item>, Vec<usize>) {
         for c in candidates {
             let label = pill(text, c.x.round(), c.y.round());
             let r = label.rect;
-            if r.x < MARGIN || r.y < top || hard.iter().any(|h| h.inflate(1.0).overlaps(&r)) {
+            let shown = span(m);
+            if r.x < MARGIN
+                || r.y < top
+                || hard
+                    .iter()
+                    .any(|(h, with)| meet(with, &shown) && h.inflate(1.0).overlaps(&r))
+            {
                 continue;
             }
             let crossings = lines
                 .iter()
-                .filter(|(p, q)| r.inflate(0.5).hit_by(*p, *q))
+                .filter(|(p, q, with)| meet(with, &shown) && r.inflate(0.5).hit_by(*p, *q))
                 .count();
             if best.as_ref().is_none_or(|(c0, _)| crossings < *c0) {
                 best = Some((crossings, label));
@@ -467,12 +503,12 @@ fn attempt(ir: &Ir, rows: &[f64], extra: &[f32]) -> (Vec<Item>, Vec<usize>) {
         };
         match best {
             Some((0, label)) => {
-                hard.push(label.rect);
+                hard.push((label.rect, span(m)));
                 labels[m] = Some(label);
             }
             Some((_, label)) => {
                 crowded.extend(room);
-                hard.push(label.rect);
+                hard.push((label.rect, span(m)));
                 labels[m] = Some(label);
             }
             None => crowded.extend(room),
@@ -738,6 +774,26 @@ mod tests {
         assert_eq!(ys.len(), 4, "{ys:?}");
         for pair in ys.windows(2) {
             assert_eq!(pair[1] - pair[0], PITCH, "{ys:?}");
+        }
+    }
+
+    #[test]
+    fn a_mark_replaced_at_the_same_spot_keeps_its_row_and_its_label() {
+        let s = scene(
+            "timeline \"t\"\nstage \"one\"\ncaption \"c\"\nlane a\nlane b\na@0 -> b@1\nevent a@2 \"total 1,100\"\n\
+             stage \"two\"\ncaption \"c\"\nremove event a@2\nevent a@2 \"total 1,000\"\n",
+        );
+        // The two events are never shown together, so neither pushes the other away.
+        assert_eq!(rows(&s).len(), 3, "{:?}", rows(&s));
+        for (stage, text) in [(0, "total 1,100"), (1, "total 1,000")] {
+            assert!(
+                s.items
+                    .iter()
+                    .filter(|i| i.shown_in(stage))
+                    .filter_map(|i| i.label())
+                    .any(|l| l.text == text),
+                "stage {stage} lost its label {text:?}"
+            );
         }
     }
 
