@@ -180,9 +180,11 @@ mod tests {
             worst_c = worst_c.max(r.max_c);
             worst_ahead = worst_ahead.max(r.max_ahead);
         }
-        // Measured over 20 runs: the bounds are loose in practice.
-        assert!(worst_ahead <= 10 && worst_ahead > 0, "{worst_ahead}");
-        assert!(worst_c < 44 && worst_c > 0, "{worst_c}");
+        // Measured over 20 runs: the bounds are loose in practice. The runs are seeded, so
+        // the maxima are exact; the Coordination handbook quotes them.
+        eprintln!("largest l - pt: {worst_ahead} ms, largest c: {worst_c}");
+        assert!(worst_ahead <= 10 && worst_c < 44, "{worst_ahead} {worst_c}");
+        assert_eq!((worst_ahead, worst_c), (9, 16));
     }
 
     #[test]
