@@ -6,7 +6,8 @@
 //! Out: read skew happens under READ COMMITTED and not under REPEATABLE READ; write skew
 //! and the read-only transaction anomaly happen under REPEATABLE READ (snapshot isolation)
 //! and not under SERIALIZABLE, which instead fails one transaction with SQLSTATE 40001; the
-//! retry loop then completes, and the invariant holds afterwards.
+//! retry loop then completes, and the invariant holds afterwards. A report declared
+//! `SERIALIZABLE READ ONLY DEFERRABLE` waits for a safe snapshot instead, and is never refused.
 //!
 //! Without PostgreSQL the tests are skipped with a loud message, except when the
 //! environment variable `CI` is `true`: there a missing server fails them.
@@ -15,6 +16,7 @@ mod support;
 
 use std::sync::{Arc, Barrier};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use snippets::consistency::isolation::{
     Level, Outcome, leave, on_call, read_only_anomaly, read_skew, retry, write_skew,
@@ -190,5 +192,83 @@ fn a_read_only_transaction_sees_an_impossible_state_under_snapshot_isolation() {
     println!(
         "read-only anomaly: {RUNS} of {RUNS} runs under REPEATABLE READ; under SERIALIZABLE, \
          {RUNS} of {RUNS} runs failed the receipt's INSERT with 40001 and its retry committed"
+    );
+}
+
+/// Waits until the backend `pid` is blocked waiting for a safe snapshot, as a
+/// `SERIALIZABLE READ ONLY DEFERRABLE` transaction does while a serializable writer that
+/// could make its snapshot unsafe is still running. Panics after ten seconds.
+fn wait_for_safe_snapshot(observer: &mut postgres::Client, pid: i32) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let waiting: Option<String> = observer
+            .query_one("SELECT wait_event FROM pg_stat_activity WHERE pid = $1", &[&pid])
+            .unwrap()
+            .get(0);
+        if waiting.as_deref() == Some("SafeSnapshot") {
+            return;
+        }
+        assert!(Instant::now() < deadline, "backend {pid} never waited: {waiting:?}");
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn a_deferrable_report_waits_for_a_safe_snapshot_and_is_never_refused() {
+    let Some(pg) = Postgres::start() else { return };
+    let (mut receipt, mut close, mut observer) = (pg.connect(), pg.connect(), pg.connect());
+    for _ in 0..RUNS {
+        receipt
+            .batch_execute(
+                "DROP TABLE IF EXISTS control, receipts;
+                 CREATE TABLE control (batch bigint NOT NULL);
+                 CREATE TABLE receipts (batch bigint NOT NULL, amount bigint NOT NULL);
+                 INSERT INTO control VALUES (1);
+                 INSERT INTO receipts VALUES (1, 100);",
+            )
+            .unwrap();
+        // The same steps as the anomaly: the receipt reads batch 1, then the close commits.
+        receipt.batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE").unwrap();
+        let batch: i64 = receipt.query_one("SELECT batch FROM control", &[]).unwrap().get(0);
+        close
+            .batch_execute(
+                "BEGIN ISOLATION LEVEL SERIALIZABLE;
+                 UPDATE control SET batch = batch + 1;
+                 COMMIT;",
+            )
+            .unwrap();
+
+        // The report starts while the receipt is still open. Its first statement blocks.
+        let mut report = pg.connect();
+        let pid: i32 = report.query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0);
+        let reporter = thread::spawn(move || {
+            report
+                .batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY DEFERRABLE")
+                .unwrap();
+            let current: i64 = report.query_one("SELECT batch FROM control", &[]).unwrap().get(0);
+            let total: i64 = report
+                .query_one(
+                    "SELECT coalesce(sum(amount), 0)::bigint FROM receipts WHERE batch = $1",
+                    &[&(current - 1)],
+                )
+                .unwrap()
+                .get(0);
+            report.batch_execute("COMMIT").unwrap();
+            (current, total)
+        });
+        wait_for_safe_snapshot(&mut observer, pid);
+
+        // Nothing read the receipts table yet, so the receipt is no longer refused.
+        receipt
+            .execute("INSERT INTO receipts VALUES ($1, 50)", &[&batch])
+            .unwrap();
+        receipt.batch_execute("COMMIT").unwrap();
+
+        // The report ran after the receipt and counts it: what it prints stays true.
+        assert_eq!(reporter.join().unwrap(), (2, 150));
+    }
+    println!(
+        "deferrable report: {RUNS} of {RUNS} runs waited for a safe snapshot, committed and \
+         reported batch 1 as 150"
     );
 }
