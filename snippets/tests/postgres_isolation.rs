@@ -201,10 +201,14 @@ fn a_read_only_transaction_sees_an_impossible_state_under_snapshot_isolation() {
 fn wait_for_safe_snapshot(observer: &mut postgres::Client, pid: i32) {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let waiting: Option<String> = observer
-            .query_one("SELECT wait_event FROM pg_stat_activity WHERE pid = $1", &[&pid])
-            .unwrap()
-            .get(0);
+        let row = observer
+            .query_opt("SELECT wait_event FROM pg_stat_activity WHERE pid = $1", &[&pid])
+            .unwrap();
+        // A report that does not wait finishes, and its connection closes, at once.
+        let Some(row) = row else {
+            panic!("backend {pid} ended without waiting for a safe snapshot")
+        };
+        let waiting: Option<String> = row.get(0);
         if waiting.as_deref() == Some("SafeSnapshot") {
             return;
         }
