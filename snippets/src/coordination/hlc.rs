@@ -188,6 +188,23 @@ mod tests {
     }
 
     #[test]
+    fn the_handbook_figure_s_timestamps() {
+        // diagrams/coordination-hlc.dsd: P3's clock runs ahead, P2's steps back after c.
+        let (mut p1, mut p2, mut p3) = (Hlc::default(), Hlc::default(), Hlc::default());
+        let ts = |l, c| Timestamp { l, c };
+        assert_eq!(p1.send(10), ts(10, 0)); // a
+        assert_eq!(p3.send(18), ts(18, 0)); // e
+        let m1 = p1.send(11); // b
+        assert_eq!(m1, ts(11, 0));
+        let m2 = p3.send(19); // f
+        assert_eq!(m2, ts(19, 0));
+        assert_eq!(p1.send(14), ts(14, 0)); // d
+        assert_eq!(p2.receive(13, m1), ts(13, 0)); // c
+        assert_eq!(p2.send(8), ts(13, 1)); // h, after the step back to 7
+        assert_eq!(p2.receive(9, m2), ts(19, 1)); // g
+    }
+
+    #[test]
     fn a_clock_that_steps_back_still_yields_increasing_timestamps() {
         let mut node = Hlc::default();
         let mut packed = Vec::new();
