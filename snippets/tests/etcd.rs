@@ -13,12 +13,13 @@
 //! Without `etcd` the tests are skipped with a loud message, except when the environment
 //! variable `CI` is `true`: there a missing server fails them.
 
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
+
+mod support;
 
 use snippets::coordination::lock::{Etcd, FencedStore, Lease, Stale};
 
@@ -37,29 +38,14 @@ struct Server {
     _dir: tempfile::TempDir,
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 impl Server {
     /// Starts etcd, or returns `None` (after saying so) when `etcd` is missing.
     fn start() -> Option<Server> {
         if Command::new("etcd").arg("--version").output().is_err() {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "the etcd tests cannot run in CI: `etcd` is not installed"
-            );
-            eprintln!(
-                "\n**********\nSKIPPED: the etcd tests need `etcd` \
-                 (apt-get install etcd-server). With CI=true this fails instead.\n**********\n"
-            );
+            support::server_missing("etcd", "`etcd`", "apt-get install etcd-server");
             return None;
         }
-        let (client_port, peer_port) = (free_port(), free_port());
+        let (client_port, peer_port) = (support::free_port(), support::free_port());
         let dir = tempfile::tempdir().unwrap();
         let client = format!("http://127.0.0.1:{client_port}");
         let peer = format!("http://127.0.0.1:{peer_port}");

@@ -15,11 +15,12 @@
 //! Without `redis-server` the tests are skipped with a loud message, except when the
 //! environment variable `CI` is `true`: there a missing server fails them.
 
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
+
+mod support;
 
 use snippets::rate_limiter::breaker::{Breaker, State};
 use snippets::rate_limiter::policy::{LimiterError, Policy, Verdict, decide, guarded};
@@ -60,21 +61,10 @@ impl Server {
             .output()
             .is_err()
         {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "the Redis tests cannot run in CI: `redis-server` is not installed"
-            );
-            eprintln!(
-                "\n**********\nSKIPPED: the Redis tests need `redis-server` \
-                 (apt-get install redis-server). With CI=true this fails instead.\n**********\n"
-            );
+            support::server_missing("Redis", "`redis-server`", "apt-get install redis-server");
             return None;
         }
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = support::free_port();
         let dir = tempfile::tempdir().unwrap();
         let child = Command::new("redis-server")
             .args(["--bind", "127.0.0.1", "--port", &port.to_string()])

@@ -13,7 +13,6 @@
 //! Without the binaries the harness prints a loud SKIPPED and returns `None`, except when
 //! the environment variable `CI` is `true`: there a missing PostgreSQL fails the test.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::thread;
@@ -57,7 +56,7 @@ impl Postgres {
     pub fn start_standby(&self) -> Postgres {
         let dir = data_dir();
         let data = dir.path().join("data");
-        let port = free_port();
+        let port = super::free_port();
         run(
             &self.bin,
             "pg_basebackup",
@@ -160,7 +159,7 @@ impl Postgres {
         );
         let server = Postgres {
             bin,
-            port: free_port(),
+            port: super::free_port(),
             data,
             _dir: dir,
         };
@@ -223,15 +222,10 @@ fn binaries() -> Option<PathBuf> {
         .or_else(newest_debian_bin)
         .filter(|bin| bin.join("initdb").is_file());
     if found.is_none() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "the PostgreSQL tests cannot run in CI: no initdb under /usr/lib/postgresql/*/bin \
-             (apt-get install postgresql) or in DSBOOK_PG_BIN"
-        );
-        eprintln!(
-            "\n**********\nSKIPPED: the PostgreSQL tests need Debian's PostgreSQL server \
-             (apt-get install postgresql), or DSBOOK_PG_BIN naming its bin folder. \
-             With CI=true this fails instead.\n**********\n"
+        super::server_missing(
+            "PostgreSQL",
+            "Debian's PostgreSQL server (initdb under /usr/lib/postgresql/*/bin, or in DSBOOK_PG_BIN)",
+            "apt-get install postgresql",
         );
     }
     found
@@ -304,14 +298,6 @@ fn append_setting(data: &Path, line: &str) {
         .open(data.join("postgresql.auto.conf"))
         .unwrap();
     writeln!(file, "{line}").unwrap();
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn path_str(path: &Path) -> &str {
