@@ -14,6 +14,8 @@
 //! - [`session`]: read your writes and monotonic reads.
 //! - [`sim`]: a leader with followers on a seeded network, read from the leader, from any
 //!   replica, or from any replica with a session token.
+//! - [`cap`]: the CAP theorem's two-replica run under a partition, with a replica that
+//!   refuses (CP) and one that answers from its own copy (AP).
 //! - [`isolation`]: write skew, read skew and the read-only transaction anomaly on
 //!   PostgreSQL, and a retry loop for serialization failures.
 //!
@@ -29,6 +31,7 @@
 //! assert!(stale.is_some());
 //! ```
 
+pub mod cap;
 pub mod check;
 pub mod history;
 pub mod isolation;
