@@ -16,6 +16,8 @@
 //!   replica, or from any replica with a session token.
 //! - [`cap`]: the CAP theorem's two-replica run under a partition, with a replica that
 //!   refuses (CP) and one that answers from its own copy (AP).
+//! - [`sloppy`]: client histories of the Replication handbook's leaderless store, with a
+//!   strict and with a sloppy quorum across a partition.
 //! - [`isolation`]: write skew, read skew and the read-only transaction anomaly on
 //!   PostgreSQL, and a retry loop for serialization failures.
 //!
@@ -37,6 +39,7 @@ pub mod history;
 pub mod isolation;
 pub mod session;
 pub mod sim;
+pub mod sloppy;
 
 #[cfg(test)]
 mod tests {
