@@ -68,7 +68,7 @@ pub struct CapRun {
 /// `(counter, replica)`, so that two writes made on different sides are ordered the same
 /// way by both replicas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Copy {
+struct Replica {
     value: Value,
     stamp: (u64, usize),
 }
@@ -76,7 +76,7 @@ struct Copy {
 /// Two replicas and the link between them.
 #[derive(Debug, Clone)]
 struct Pair {
-    copies: [Copy; 2],
+    copies: [Replica; 2],
     connected: bool,
     policy: Policy,
 }
@@ -91,7 +91,7 @@ impl Pair {
         }
         if let Some(value) = write {
             let stamp = (self.copies[replica].stamp.0 + 1, replica);
-            self.copies[replica] = Copy { value, stamp };
+            self.copies[replica] = Replica { value, stamp };
             if self.connected {
                 self.copies[1 - replica] = self.copies[replica]; // synchronous copy
             }
@@ -111,7 +111,7 @@ impl Pair {
 /// Runs `script` under `policy`. Each request is invoked at an even time and returns one unit
 /// later, so requests never overlap and "after" in the script is "after" in real time.
 pub fn run(policy: Policy, script: &[Step]) -> CapRun {
-    let start = Copy {
+    let start = Replica {
         value: INITIAL,
         stamp: (0, 0),
     };
