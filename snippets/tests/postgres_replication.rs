@@ -27,21 +27,45 @@ use support::postgres::{Postgres, STANDBY_NAME};
 
 const TRIALS: usize = 300;
 
+/// A primary with its standby listed as synchronous, the test table on both, and a
+/// connection to each. The servers are kept so that they outlive the connections.
+struct Pair {
+    primary: Postgres,
+    _standby: Postgres,
+    p: postgres::Client,
+    s: postgres::Client,
+}
+
+impl Pair {
+    /// Starts both servers, or returns `None` (after saying so) without PostgreSQL.
+    fn start() -> Option<Pair> {
+        let primary = Postgres::start_primary()?;
+        let standby = primary.start_standby();
+        let (mut p, mut s) = (primary.connect(), standby.connect());
+        require_sync_standby(&mut p, STANDBY_NAME).unwrap();
+        prepare(&mut p, &mut s).unwrap();
+        Some(Pair {
+            primary,
+            _standby: standby,
+            p,
+            s,
+        })
+    }
+}
+
 #[test]
 fn asynchronous_commits_can_be_missed_on_the_standby_and_remote_apply_prevents_it() {
-    let Some(primary) = Postgres::start_primary() else {
+    let Some(mut pair) = Pair::start() else {
         return;
     };
-    let standby = primary.start_standby();
-    let (mut p, mut s) = (primary.connect(), standby.connect());
-    require_sync_standby(&mut p, STANDBY_NAME).unwrap();
-    prepare(&mut p, &mut s).unwrap();
+    // Borrowed, not moved: the servers must stay up until the test ends.
+    let Pair { primary, p, s, .. } = &mut pair;
 
     // Deterministic: with replay paused, an asynchronous commit cannot be visible on the
     // standby, and the primary's WAL runs ahead of the standby's replay position.
     s.batch_execute("SELECT pg_wal_replay_pause()").unwrap();
-    wait_until_paused(&mut s);
-    let lag_before = replay_lag_bytes(&mut p, &mut s).unwrap();
+    wait_until_paused(s);
+    let lag_before = replay_lag_bytes(p, s).unwrap();
     let mut reads = Vec::new();
     for id in 0..20i64 {
         p.batch_execute("SET synchronous_commit = local").unwrap();
@@ -59,7 +83,7 @@ fn asynchronous_commits_can_be_missed_on_the_standby_and_remote_apply_prevents_i
     );
     // The replay position is frozen and every commit appends WAL on the primary, so the gap
     // between them must have grown.
-    let lag_after = replay_lag_bytes(&mut p, &mut s).unwrap();
+    let lag_after = replay_lag_bytes(p, s).unwrap();
     eprintln!("replay paused: WAL gap {lag_before} bytes before the 20 commits, {lag_after} after");
     assert!(
         lag_after > lag_before,
@@ -98,8 +122,8 @@ fn asynchronous_commits_can_be_missed_on_the_standby_and_remote_apply_prevents_i
 
     // Timing: the same loop with replay running. Under remote_apply no read may miss; under
     // local the race against replay decides, so the count is reported, not asserted.
-    let apply = measure(&mut p, &mut s, CommitMode::RemoteApply, 10_000, TRIALS).unwrap();
-    let local = measure(&mut p, &mut s, CommitMode::Local, 20_000, TRIALS).unwrap();
+    let apply = measure(p, s, CommitMode::RemoteApply, 10_000, TRIALS).unwrap();
+    let local = measure(p, s, CommitMode::Local, 20_000, TRIALS).unwrap();
     for m in [&local, &apply] {
         eprintln!(
             "{:>12}: {} of {} reads on the standby missed the write; commit median {:?}, \
@@ -116,7 +140,7 @@ fn asynchronous_commits_can_be_missed_on_the_standby_and_remote_apply_prevents_i
     assert!(local.trials == TRIALS && local.commit_median > Duration::ZERO);
 
     // One more asynchronous trial after the measurements, to show a single trial's shape.
-    let t = write_then_read(&mut p, &mut s, CommitMode::Local, 30_000).unwrap();
+    let t = write_then_read(p, s, CommitMode::Local, 30_000).unwrap();
     assert!(t.commit > Duration::ZERO);
 }
 
@@ -129,13 +153,10 @@ fn asynchronous_commits_can_be_missed_on_the_standby_and_remote_apply_prevents_i
 fn commit_latency_of_remote_apply_against_local() {
     const ROUNDS: usize = 10;
     const PER_ROUND: usize = 200;
-    let Some(primary) = Postgres::start_primary() else {
+    let Some(mut pair) = Pair::start() else {
         return;
     };
-    let standby = primary.start_standby();
-    let (mut p, mut s) = (primary.connect(), standby.connect());
-    require_sync_standby(&mut p, STANDBY_NAME).unwrap();
-    prepare(&mut p, &mut s).unwrap();
+    let Pair { p, s, .. } = &mut pair;
     let mut rounds: Vec<(CommitMode, Summary)> = Vec::new();
     let mut id = 100_000i64;
     for round in 0..ROUNDS {
@@ -146,7 +167,7 @@ fn commit_latency_of_remote_apply_against_local() {
             [CommitMode::RemoteApply, CommitMode::Local]
         };
         for mode in order {
-            rounds.push((mode, measure(&mut p, &mut s, mode, id, PER_ROUND).unwrap()));
+            rounds.push((mode, measure(p, s, mode, id, PER_ROUND).unwrap()));
             id += PER_ROUND as i64;
         }
     }
